@@ -1,0 +1,1 @@
+"""The library behind every command: functions that take values and return dicts."""

@@ -1,0 +1,193 @@
+"""notify_error, track_error, update_error and the read side of errors."""
+
+from __future__ import annotations
+
+from ..clock import now, parse_iso, to_iso
+from ..context import Context, ensure
+from ..durations import parse_duration, parse_since
+from ..errors import InvalidInput, NotFound
+from ..ids import format_id, parse_id
+from ..ledger import errors_table, transaction
+from ..ledger.events import add_event
+from ..lifecycle import check_error_transition
+from ..vocab import ERROR_STATUSES, OPEN_STATUSES, choose, error_type, impact
+from .inputs import text, text_list
+
+
+def _report(type, service, details, impact_, options, project, recommendation, source) -> dict:
+    return {
+        "type": error_type(type),
+        "service": text("service", service),
+        "details": text("details", details, required=False) or "",
+        "impact": impact(impact_),
+        "options": text_list("options", options),
+        "project": text("project", project, required=False),
+        "recommendation": text("recommendation", recommendation, required=False),
+        "source": source,
+    }
+
+
+def notify_error(type: str, service: str, details: str = "", impact: str = "blocking", options=None, *,
+                 project: str | None = None, recommendation: str | None = None, source: str = "notify-error",
+                 ctx: Context | None = None) -> dict:
+    """Record an error and tell the user, with options. A duplicate is absorbed, not re-sent."""
+    report = _report(type, service, details, impact, options, project, recommendation, source)
+    ctx = ensure(ctx)
+    at = to_iso(now())
+    with transaction(ctx.conn):
+        recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor)
+        row = recorded.row
+        first_notice = row["notified_at"] is None
+        if first_notice:
+            _set_status(ctx, row, "escalated" if row["status"] == "open" else row["status"], at, note="user notified")
+            errors_table.update(ctx.conn, row["id"], {"notified_at": at})
+        recorded.row = errors_table.get(ctx.conn, row["id"])
+    return _announce(ctx, recorded, purpose="notify", send=first_notice)
+
+
+def track_error(error_type: str, service: str, *, project: str | None = None, impact: str = "warning",
+                status: str = "open", details: str = "", source: str = "track-error",
+                ctx: Context | None = None) -> dict:
+    """Record an error in the ledger (no notification unless the status says it was escalated)."""
+    report = _report(error_type, service, details, impact, None, project, None, source)
+    status = choose("status", status, ERROR_STATUSES)
+    if status not in OPEN_STATUSES:
+        raise InvalidInput(f"track-error records a live error; --status must be one of {', '.join(OPEN_STATUSES)}")
+    ctx = ensure(ctx)
+    at = to_iso(now())
+    with transaction(ctx.conn):
+        recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor, status=status)
+        if not recorded.deduplicated:
+            stamps = {"escalated": "notified_at", "acknowledged": "acknowledged_at"}
+            if status in stamps:
+                errors_table.update(ctx.conn, recorded.row["id"], {stamps[status]: at})
+        elif status != recorded.row["status"] and _forward(recorded.row["status"], status):
+            _set_status(ctx, recorded.row, status, at, note="tracked")
+    recorded.row = errors_table.get(ctx.conn, recorded.row["id"])
+    return _result(recorded, deliveries=[])
+
+
+def _forward(current: str, target: str) -> bool:
+    order = {"open": 0, "escalated": 1, "acknowledged": 2}
+    return order[target] > order[current]
+
+
+def update_error(error_id, status: str | None = None, *, solution: str | None = None,
+                 resolution_time: str | None = None, cause: str | None = None, detection: str | None = None,
+                 prevention: str | None = None, note: str | None = None, ctx: Context | None = None) -> dict:
+    """Move an error along its lifecycle and/or document it."""
+    number = parse_id("error", error_id)
+    target = choose("status", status, ERROR_STATUSES) if status is not None else None
+    seconds = parse_duration(resolution_time, "--resolution-time") if resolution_time else None
+    fields = {name: text(name, value, required=False) for name, value in
+              (("solution", solution), ("cause", cause), ("detection", detection), ("prevention", prevention))}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if target is None and not fields and seconds is None:
+        raise InvalidInput("nothing to update; pass --status and/or --solution, --cause, --detection, --prevention")
+    ctx = ensure(ctx)
+    at_moment = now()
+    at = to_iso(at_moment)
+    with transaction(ctx.conn):
+        row = errors_table.get(ctx.conn, number)
+        if row is None:
+            raise NotFound(f"no error {format_id('error', number)} in the ledger; list them with `opsctl errors list`")
+        if target is not None:
+            check_error_transition(format_id("error", number), row["status"], target)
+        if seconds is not None and (target or row["status"]) != "resolved":
+            raise InvalidInput("--resolution-time goes with --status resolved")
+        changes = dict(fields, updated_at=at)
+        if target == "resolved" or (seconds is not None and row["status"] == "resolved"):
+            opened = parse_iso(row["opened_at"])
+            changes["resolution_seconds"] = seconds if seconds is not None else max(
+                0.0, (at_moment - opened).total_seconds())
+        errors_table.update(ctx.conn, number, changes)
+        if fields:
+            add_event(ctx.conn, "error", number, "documented", at=at, actor=ctx.actor, note=note,
+                      data={"fields": sorted(fields)})
+        changed = target is not None and target != row["status"]
+        if changed:
+            event_id = _set_status(ctx, row, target, at, note=note)
+        else:
+            event_id = None
+    recorded = errors_table.Recorded(errors_table.get(ctx.conn, number), event_id or 0, False, False)
+    if not changed:
+        return _result(recorded, deliveries=[])
+    return _announce(ctx, recorded, purpose="update")
+
+
+def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = None) -> int:
+    """Write a status change and its timestamps; the transition was checked by the caller."""
+    import sqlite3
+
+    changes: dict = {"status": target, "updated_at": at}
+    if target == "escalated" and not row["notified_at"]:
+        changes["notified_at"] = at
+    if target == "acknowledged" and not row["acknowledged_at"]:
+        changes["acknowledged_at"] = at
+    if target in ("resolved", "false_positive"):
+        changes.update(resolved_at=at, next_escalation_at=None)
+    if target == "open":  # an explicit reopen is a regression
+        changes.update(resolved_at=None, resolution_seconds=None, acknowledged_at=None, notified_at=None,
+                       opened_at=at, escalations=0, next_escalation_at=None, decision=None, decision_note=None,
+                       regressions=row["regressions"] + 1)
+    try:
+        errors_table.update(ctx.conn, row["id"], changes)
+    except sqlite3.IntegrityError:
+        other = ctx.conn.execute(
+            "SELECT id FROM errors WHERE fingerprint = ? AND status IN ('open','escalated','acknowledged')",
+            (row["fingerprint"],)).fetchone()
+        raise InvalidInput(f"{format_id('error', row['id'])} cannot be reopened: "
+                           f"{format_id('error', other['id'])} is already open for the same problem") from None
+    action = "regressed" if target == "open" else "status" if target != row["status"] else "notified"
+    return add_event(ctx.conn, "error", row["id"], action, at=at, actor=ctx.actor,
+                     from_status=row["status"], to_status=target, note=note)
+
+
+def _announce(ctx: Context, recorded, *, purpose: str, send: bool = True) -> dict:
+    from ..delivery import announce
+    from ..messages.model import from_error
+
+    error = errors_table.to_public(recorded.row)
+    notification = from_error(error, kind="error" if purpose == "notify" else "update")
+    deliveries = []
+    if send and not error["flapping"]:
+        deliveries = announce(ctx, notification, subject="error", subject_id=recorded.row["id"],
+                              event_id=recorded.event_id, purpose=purpose)
+    result = _result(recorded, deliveries=deliveries)
+    result["notification"] = notification.payload()
+    return result
+
+
+def _result(recorded, *, deliveries: list) -> dict:
+    error = errors_table.to_public(recorded.row)
+    error.update(deduplicated=recorded.deduplicated, regression=recorded.regression, deliveries=deliveries)
+    return error
+
+
+def list_errors(*, status: str | None = None, type: str | None = None, service: str | None = None,
+                project: str | None = None, since: str | None = None, impact_: str | None = None,
+                limit: int | None = None, ctx: Context | None = None) -> list[dict]:
+    statuses = None
+    if status:
+        if status == "all":
+            statuses = None
+        elif status == "unresolved":
+            statuses = OPEN_STATUSES
+        else:
+            statuses = [choose("status", s, ERROR_STATUSES) for s in status.split(",")]
+    since_iso = to_iso(parse_since(since, now())) if since else None
+    kind = error_type(type) if type else None
+    level = impact(impact_) if impact_ else None
+    ctx = ensure(ctx)
+    rows = errors_table.query(ctx.conn, statuses=statuses, error_type=kind, service=service, project=project,
+                              since=since_iso, impact=level, limit=limit)
+    return [errors_table.to_public(row) for row in rows]
+
+
+def show_error(error_id, *, ctx: Context | None = None) -> dict:
+    number = parse_id("error", error_id)
+    ctx = ensure(ctx)
+    shown = errors_table.show(ctx.conn, number)
+    if shown is None:
+        raise NotFound(f"no error {format_id('error', number)} in the ledger; list them with `opsctl errors list`")
+    return shown

@@ -1,0 +1,48 @@
+"""log_improvement and the improvements list."""
+
+from __future__ import annotations
+
+from ..clock import now, to_iso
+from ..context import Context, ensure
+from ..ledger import improvements_table, transaction
+from ..vocab import IMPROVEMENT_CATEGORIES, choose
+from .inputs import text, text_list
+
+
+def log_improvement(department: str, operation: str, improvement: str, *, impact: str | None = None,
+                    category: str = "automation", targets=None, ctx: Context | None = None) -> dict:
+    """Record what was improved and why; `targets` names the errors (or type/service) it should prevent."""
+    record = {
+        "department": text("department", department),
+        "operation": text("operation", operation),
+        "improvement": text("improvement", improvement),
+        "impact": text("impact", impact, required=False),
+        "category": choose("category", category, IMPROVEMENT_CATEGORIES),
+        "targets": _targets(text_list("targets", targets)),
+    }
+    ctx = ensure(ctx)
+    with transaction(ctx.conn):
+        row, _ = improvements_table.record(ctx.conn, record, at=to_iso(now()), actor=ctx.actor)
+    return improvements_table.to_public(row)
+
+
+def _targets(values: list[str]) -> list[str]:
+    """error-12 / 12 stay error ids; anything else is a type or a service name."""
+    from ..ids import format_id, parse_id
+    from ..errors import InvalidInput
+
+    cleaned = []
+    for value in values:
+        try:
+            cleaned.append(format_id("error", parse_id("error", value)))
+        except InvalidInput:
+            cleaned.append(value)
+    return cleaned
+
+
+def list_improvements(*, category: str | None = None, department: str | None = None, limit: int | None = None,
+                      ctx: Context | None = None) -> list[dict]:
+    category = choose("category", category, IMPROVEMENT_CATEGORIES) if category else None
+    ctx = ensure(ctx)
+    rows = improvements_table.query(ctx.conn, category=category, department=department, limit=limit)
+    return [improvements_table.to_public(row) for row in rows]

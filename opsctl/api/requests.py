@@ -1,0 +1,114 @@
+"""request_integration and deciding on requests."""
+
+from __future__ import annotations
+
+from ..clock import now, to_iso
+from ..context import Context, ensure
+from ..errors import InvalidInput, NotFound
+from ..ids import format_id, parse_id
+from ..ledger import requests_table, transaction
+from ..ledger.events import add_event
+from ..lifecycle import check_request_transition
+from ..vocab import REQUEST_STATUSES, URGENCIES, choose
+from .inputs import text
+
+DECISIONS = {"approve": "approved", "reject": "rejected", "defer": "deferred", "integrate": "integrated",
+             "reopen": "pending"}
+
+
+def request_integration(tool: str, purpose: str, *, alternatives: str | None = None, urgency: str = "medium",
+                        cost: str | None = None, ctx: Context | None = None) -> dict:
+    """Ask the user for a new integration; a repeat ask for a pending tool is counted, not duplicated."""
+    request = {
+        "tool": text("tool", tool),
+        "purpose": text("purpose", purpose),
+        "alternatives": text("alternatives", alternatives, required=False),
+        "urgency": choose("urgency", urgency, URGENCIES),
+        "cost": text("cost", cost, required=False),
+    }
+    ctx = ensure(ctx)
+    at = to_iso(now())
+    with transaction(ctx.conn):
+        row, event_id, deduplicated = requests_table.record(ctx.conn, request, at=at, actor=ctx.actor)
+    public = requests_table.to_public(row)
+    from ..delivery import announce
+    from ..messages.model import from_request
+
+    notification = from_request(public)
+    deliveries = [] if deduplicated else announce(
+        ctx, notification, subject="request", subject_id=row["id"], event_id=event_id, purpose="notify")
+    return dict(public, deduplicated=deduplicated, deliveries=deliveries, notification=notification.payload())
+
+
+def decide_request(request_id, decision: str, *, until: str | None = None, note: str | None = None,
+                   ctx: Context | None = None) -> dict:
+    """approve / reject / defer (until a date) / integrate / reopen a request."""
+    number = parse_id("request", request_id)
+    verb = (decision or "").strip().lower()
+    target = DECISIONS.get(verb) or (verb if verb in REQUEST_STATUSES else None)
+    if target is None:
+        raise InvalidInput(f"invalid decision {decision!r}; valid: {', '.join(DECISIONS)}")
+    until_iso = _until(until) if until else None
+    if until_iso and target != "deferred":
+        raise InvalidInput("--until goes with defer")
+    note = text("note", note, required=False)
+    ctx = ensure(ctx)
+    at = to_iso(now())
+    with transaction(ctx.conn):
+        row = requests_table.get(ctx.conn, number)
+        if row is None:
+            raise NotFound(f"no request {format_id('request', number)}; list them with `opsctl requests list`")
+        check_request_transition(format_id("request", number), row["status"], target)
+        ctx.conn.execute(
+            "UPDATE requests SET status = ?, note = COALESCE(?, note), until = ?, decided_at = ?, updated_at = ?"
+            " WHERE id = ?", (target, note, until_iso, at, at, number))
+        event_id = add_event(ctx.conn, "request", number, "decided", at=at, actor=ctx.actor,
+                             from_status=row["status"], to_status=target, note=note,
+                             data={"until": until_iso} if until_iso else None)
+    public = requests_table.to_public(requests_table.get(ctx.conn, number))
+    from ..delivery import announce
+    from ..messages.model import from_request
+
+    notification = from_request(public)
+    notification.kind = "update"
+    deliveries = announce(ctx, notification, subject="request", subject_id=number, event_id=event_id,
+                          purpose="update")
+    return dict(public, deliveries=deliveries)
+
+
+def _until(value: str) -> str:
+    from ..durations import parse_since
+
+    try:
+        from dateutil import parser
+
+        moment = parser.isoparse(value)
+        if moment.tzinfo is None:
+            from datetime import timezone
+
+            moment = moment.replace(tzinfo=timezone.utc)
+        return to_iso(moment)
+    except (ValueError, OverflowError):
+        pass
+    try:  # a relative "3d" means three days from now
+        from datetime import timedelta
+
+        back = parse_since(value, now())
+        return to_iso(now() + (now() - back)) if back < now() else to_iso(back)
+    except InvalidInput:
+        raise InvalidInput(f"invalid --until {value!r}; use a date like 2026-12-01 or a delay like 7d") from None
+
+
+def list_requests(*, status: str | None = None, limit: int | None = None, ctx: Context | None = None) -> list[dict]:
+    status = choose("request status", status, REQUEST_STATUSES) if status else None
+    ctx = ensure(ctx)
+    return [requests_table.to_public(row) for row in requests_table.query(ctx.conn, status=status, limit=limit)]
+
+
+def show_request(request_id, *, ctx: Context | None = None) -> dict:
+    number = parse_id("request", request_id)
+    ctx = ensure(ctx)
+    shown = requests_table.show(ctx.conn, number)
+    if shown is None:
+        raise NotFound(f"no request {format_id('request', number)}; list them with `opsctl requests list`")
+    return shown

@@ -1,0 +1,76 @@
+"""`opsctl errors list|show`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .output import JsonFlag, console, emit_json, short_time, styled_status, table
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Read the error ledger.", no_args_is_help=True)
+    group.command("list")(list_errors)
+    group.command("show")(show_error)
+    app.add_typer(group, name="errors")
+
+
+def list_errors(
+    status: Annotated[Optional[str], typer.Option(help="open, escalated, acknowledged, resolved, false_positive, unresolved or all; comma-separate several.")] = None,
+    type: Annotated[Optional[str], typer.Option("--type", help="Only this error type.")] = None,
+    service: Annotated[Optional[str], typer.Option(help="Only this service.")] = None,
+    project: Annotated[Optional[str], typer.Option(help="Only this project.")] = None,
+    impact: Annotated[Optional[str], typer.Option(help="Only this impact.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Seen since: 24h, 7d or a date.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many (newest first).")] = None,
+    json_out: JsonFlag = False,
+):
+    """List errors, most recently seen first.
+
+    Example: opsctl errors list --status unresolved --since 7d
+    """
+    from ..api.errors import list_errors as run
+
+    errors = run(status=status, type=type, service=service, project=project, since=since, impact_=impact, limit=limit)
+    if json_out:
+        emit_json({"errors": errors, "count": len(errors)})
+        return
+    table("Errors", ["id", "status", "impact", "type", "service", "project", "seen", "last seen"],
+          [[e["id"], styled_status(e["status"]), e["impact"], e["type"], e["service"], e["project"],
+            e["occurrences"], short_time(e["last_seen"])] for e in errors], empty="no errors match")
+
+
+def show_error(
+    error_id: Annotated[str, typer.Argument(help="error-123 or 123.")],
+    json_out: JsonFlag = False,
+):
+    """Show one error with its full history.
+
+    Example: opsctl errors show error-12
+    """
+    from ..api.errors import show_error as run
+    from ..durations import format_duration
+
+    error = run(error_id)
+    if json_out:
+        emit_json(error)
+        return
+    out = console()
+    out.print(f"[bold]{error['id']}[/bold] {styled_status(error['status'])}  {error['type']} · {error['service']}"
+              + (f" · {error['project']}" if error["project"] else ""))
+    fields = [("impact", f"{error['impact']} ({error['tier']})"), ("occurrences", error["occurrences"]),
+              ("first seen", short_time(error["first_seen"])), ("last seen", short_time(error["last_seen"])),
+              ("regressions", error["regressions"] or None), ("details", error["details"]),
+              ("recommendation", error["recommendation"]), ("decision", error["decision"]),
+              ("resolution time", format_duration(error["resolution_seconds"]) if error["resolution_seconds"] is not None else None),
+              ("solution", error["solution"]), ("cause", error["cause"]), ("detection", error["detection"]),
+              ("prevention", error["prevention"])]
+    for label, value in fields:
+        if value not in (None, ""):
+            out.print(f"  [dim]{label}:[/dim] {value}", markup=True)
+    for number, option in enumerate(error["options"], 1):
+        out.print(f"  {number}. {option}")
+    table("History", ["at", "action", "status", "by", "note"],
+          [[short_time(h["at"]), h["action"], f"{h['from_status'] or ''}→{h['to_status']}" if h["to_status"] else "",
+            h["actor"], h["note"]] for h in error["history"]])

@@ -1,0 +1,81 @@
+"""`opsctl requests list|show|decide`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .output import JsonFlag, console, emit_json, short_time, styled_status, table
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Integration requests and their decisions.", no_args_is_help=True)
+    group.command("list")(list_requests)
+    group.command("show")(show_request)
+    group.command("decide")(decide)
+    app.add_typer(group, name="requests")
+
+
+def list_requests(
+    status: Annotated[Optional[str], typer.Option(help="pending, approved, rejected, deferred, integrated")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many.")] = None,
+    json_out: JsonFlag = False,
+):
+    """List integration requests, newest first.
+
+    Example: opsctl requests list --status pending
+    """
+    from ..api.requests import list_requests as run
+
+    requests = run(status=status, limit=limit)
+    if json_out:
+        emit_json({"requests": requests, "count": len(requests)})
+        return
+    table("Integration requests", ["id", "status", "urgency", "tool", "purpose", "asks", "created"],
+          [[r["id"], styled_status(r["status"]), r["urgency"], r["tool"], r["purpose"], r["asks"],
+            short_time(r["created_at"])] for r in requests], empty="no requests")
+
+
+def show_request(
+    request_id: Annotated[str, typer.Argument(help="req-7 or 7.")],
+    json_out: JsonFlag = False,
+):
+    """Show one request with its history.
+
+    Example: opsctl requests show req-7
+    """
+    from ..api.requests import show_request as run
+
+    request = run(request_id)
+    if json_out:
+        emit_json(request)
+        return
+    out = console()
+    out.print(f"[bold]{request['id']}[/bold] {styled_status(request['status'])}  {request['tool']}")
+    for label in ("purpose", "alternatives", "urgency", "cost", "asks", "note", "until"):
+        if request.get(label) not in (None, ""):
+            out.print(f"  [dim]{label}:[/dim] {request[label]}")
+    table("History", ["at", "action", "status", "by", "note"],
+          [[short_time(h["at"]), h["action"], h["to_status"], h["actor"], h["note"]] for h in request["history"]])
+
+
+def decide(
+    request_id: Annotated[str, typer.Argument(help="req-7 or 7.")],
+    decision: Annotated[str, typer.Argument(help="approve, reject, defer, integrate or reopen.")],
+    until: Annotated[Optional[str], typer.Option(help="With defer: when to bring it back (2026-12-01 or 7d).")] = None,
+    note: Annotated[Optional[str], typer.Option(help="Why.")] = None,
+    json_out: JsonFlag = False,
+):
+    """Decide on a request.
+
+    Example: opsctl requests decide req-7 defer --until 2026-12-15 --note "after the migration"
+    """
+    from ..api.requests import decide_request as run
+
+    result = run(request_id, decision, until=until, note=note)
+    if json_out:
+        emit_json(result)
+        return
+    suffix = f" until {short_time(result['until'])}" if result["until"] else ""
+    console().print(f"{result['id']} {styled_status(result['status'])}{suffix}")

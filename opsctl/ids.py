@@ -1,0 +1,21 @@
+"""Short, typeable ids: error-123, req-7, imp-4 (bare numbers accepted)."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidInput
+
+PREFIX = {"error": "error", "request": "req", "improvement": "imp"}
+
+
+def format_id(kind: str, number: int) -> str:
+    return f"{PREFIX[kind]}-{number}"
+
+
+def parse_id(kind: str, text) -> int:
+    prefix = PREFIX[kind]
+    match = re.fullmatch(rf"(?:{prefix}-?|#)?(\d+)", str(text).strip(), flags=re.IGNORECASE)
+    if not match:
+        raise InvalidInput(f"invalid {kind} id {text!r}; expected {prefix}-N or N, e.g. {prefix}-12")
+    return int(match.group(1))

@@ -1,0 +1,129 @@
+"""Alert rules: `when` expressions over a run's facts, evaluated with simpleeval.
+
+Rules are compiled when the config loads, so a typo fails loudly there; at
+evaluation time a name the run does not have (a missing metric) means no match.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import simpleeval
+
+from opsctl.errors import InvalidInput
+from opsctl.scrub import scrub
+
+IMPACT = {"CRITICAL": "blocking", "WARNING": "warning", "INFO": "info"}
+FUNCTIONS = {"abs": abs, "min": min, "max": max, "round": round, "int": int, "float": float, "str": str, "len": len}
+_KEYS = {"name", "when", "severity", "message"}
+_NODES = (ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Constant,
+          ast.Name, ast.Load, ast.Tuple, ast.List, ast.Set, ast.Call, ast.And, ast.Or)
+_OPERATORS = tuple(simpleeval.DEFAULT_OPERATORS)
+# && and || outside string literals
+_ALIASES = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|&&|\|\|""")
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: str
+    severity: str  # CRITICAL | WARNING | INFO
+    impact: str  # blocking | warning | info
+    message: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    when: str
+    severity: str
+    message: str
+    tree: ast.Expression = field(repr=False, compare=False)
+
+    @property
+    def impact(self) -> str:
+        return IMPACT[self.severity]
+
+    def matches(self, facts: Mapping[str, Any]) -> bool:
+        """False, not an error, when the expression cannot be evaluated for these facts."""
+        evaluator = simpleeval.EvalWithCompoundTypes(names=dict(facts), functions=dict(FUNCTIONS))  # it adds to the dict
+        try:
+            return bool(evaluator.eval(self.when, previously_parsed=self.tree.body))
+        except (simpleeval.InvalidExpression, TypeError, ValueError, ArithmeticError, LookupError):
+            return False
+
+    def render(self, facts: Mapping[str, Any]) -> str:
+        return scrub(render(self.message, {"rule": self.name, **facts}))
+
+
+def load_rules(config: Iterable[Mapping[str, Any]] | None) -> list[Rule]:
+    rules: list[Rule] = []
+    for index, raw in enumerate(config or []):
+        rule = compile_rule(raw, index)
+        if any(r.name == rule.name for r in rules):
+            raise InvalidInput(f"rule {rule.name!r}: defined twice")
+        rules.append(rule)
+    return rules
+
+
+def compile_rule(raw: Mapping[str, Any], index: int = 0) -> Rule:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"rule #{index + 1}: must be a mapping with name, when, severity, message")
+    name = raw.get("name")
+    label = f"rule {name!r}" if isinstance(name, str) and name else f"rule #{index + 1}"
+    if not isinstance(name, str) or not name:
+        raise InvalidInput(f"{label}: 'name' is required")
+    if unknown := set(raw) - _KEYS:
+        raise InvalidInput(f"{label}: unknown keys {', '.join(sorted(unknown))}; valid: {', '.join(sorted(_KEYS))}")
+    when = raw.get("when")
+    if not isinstance(when, str) or not when.strip():
+        raise InvalidInput(f"{label}: 'when' must be a non-empty expression")
+    severity = str(raw.get("severity", "")).upper()
+    if severity not in IMPACT:
+        raise InvalidInput(f"{label}: invalid severity {raw.get('severity')!r}; valid: {', '.join(IMPACT)}")
+    message = raw.get("message") or "Rule {rule} matched for job {job}"
+    if not isinstance(message, str):
+        raise InvalidInput(f"{label}: 'message' must be text")
+    expression = _ALIASES.sub(lambda m: m.group(1) or (" and " if m.group() == "&&" else " or "), when).strip()
+    try:
+        tree = ast.parse(expression, mode="eval")
+        _check(tree)
+    except (SyntaxError, ValueError) as exc:
+        reason = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        raise InvalidInput(f"{label}: invalid expression {when!r}: {reason}") from None
+    return Rule(name, expression, severity, message, tree)
+
+
+def evaluate(rules: Iterable[Rule], facts: Mapping[str, Any]) -> list[Alert]:
+    return [Alert(r.name, r.severity, r.impact, r.render(facts)) for r in rules if r.matches(facts)]
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """`{name}` / `{name:.1f}` placeholders; unknown names are left as written."""
+
+    def one(match: re.Match) -> str:
+        key, spec = match.group(1), match.group(2) or ""
+        if key not in values:
+            return match.group()
+        try:
+            return format(values[key], spec)
+        except (TypeError, ValueError):
+            return str(values[key])
+
+    return _PLACEHOLDER.sub(one, template)
+
+
+def _check(tree: ast.Expression) -> None:
+    """Reject what simpleeval would only refuse at evaluation time."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.operator, ast.unaryop, ast.cmpop)):
+            if not isinstance(node, _OPERATORS):
+                raise ValueError(f"operator {type(node).__name__} is not allowed")
+        elif not isinstance(node, _NODES):
+            raise ValueError(f"{type(node).__name__} is not allowed")
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
+                raise ValueError(f"only calls to {', '.join(FUNCTIONS)} are allowed")

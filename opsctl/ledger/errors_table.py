@@ -1,0 +1,158 @@
+"""Queries on the `errors` table: record with de-duplication, update, list, show."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from ..ids import format_id
+from ..vocab import OPEN_STATUSES, TIERS, worse_impact
+from .events import add_event, history
+
+_OPEN = "('open', 'escalated', 'acknowledged')"
+
+
+def fingerprint(error_type: str, service: str, project: str | None) -> str:
+    key = "\x1f".join([error_type, " ".join(service.lower().split()), " ".join((project or "").lower().split())])
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+@dataclass
+class Recorded:
+    row: sqlite3.Row
+    event_id: int
+    deduplicated: bool
+    regression: bool
+
+
+def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, status: str = "open") -> Recorded:
+    """Insert a report, fold it into the open error with its fingerprint, or reopen a resolved one.
+
+    Call inside `transaction(conn)` so the read and the write are one step.
+    """
+    fp = fingerprint(report["type"], report["service"], report["project"])
+    open_row = conn.execute(f"SELECT * FROM errors WHERE fingerprint = ? AND status IN {_OPEN}", (fp,)).fetchone()
+    if open_row is not None:
+        impact = worse_impact(open_row["impact"], report["impact"])
+        conn.execute(
+            "UPDATE errors SET occurrences = occurrences + 1, last_seen = ?, impact = ?, updated_at = ?,"
+            " details = CASE WHEN ? != '' THEN ? ELSE details END WHERE id = ?",
+            (at, impact, at, report["details"], report["details"], open_row["id"]),
+        )
+        event_id = add_event(conn, "error", open_row["id"], "occurred", at=at, actor=actor,
+                             data={"impact": report["impact"]} if impact != open_row["impact"] else None)
+        return Recorded(get(conn, open_row["id"]), event_id, True, False)
+
+    closed = conn.execute(
+        "SELECT * FROM errors WHERE fingerprint = ? AND status = 'resolved' ORDER BY id DESC LIMIT 1", (fp,)
+    ).fetchone()
+    if closed is not None:
+        conn.execute(
+            "UPDATE errors SET status = ?, impact = ?, details = ?, options = ?, recommendation = ?,"
+            " occurrences = occurrences + 1, last_seen = ?, opened_at = ?, notified_at = NULL,"
+            " acknowledged_at = NULL, resolved_at = NULL, resolution_seconds = NULL, decision = NULL,"
+            " decision_note = NULL, escalations = 0, next_escalation_at = NULL,"
+            " regressions = regressions + 1, updated_at = ? WHERE id = ?",
+            (status, report["impact"], report["details"], json.dumps(report["options"], ensure_ascii=False),
+             report["recommendation"], at, at, at, closed["id"]),
+        )
+        event_id = add_event(conn, "error", closed["id"], "regressed", at=at, actor=actor,
+                             from_status="resolved", to_status=status)
+        return Recorded(get(conn, closed["id"]), event_id, False, True)
+
+    cursor = conn.execute(
+        "INSERT INTO errors (fingerprint, type, service, project, impact, status, details, options,"
+        " recommendation, source, first_seen, last_seen, opened_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (fp, report["type"], report["service"], report["project"] or "", report["impact"], status,
+         report["details"], json.dumps(report["options"], ensure_ascii=False), report["recommendation"],
+         report.get("source"), at, at, at, at),
+    )
+    error_id = cursor.lastrowid
+    event_id = add_event(conn, "error", error_id, "created", at=at, actor=actor, to_status=status,
+                         data={"source": report.get("source")} if report.get("source") else None)
+    return Recorded(get(conn, error_id), event_id, False, False)
+
+
+def get(conn: sqlite3.Connection, error_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM errors WHERE id = ?", (error_id,)).fetchone()
+
+
+def update(conn: sqlite3.Connection, error_id: int, fields: dict) -> None:
+    if not fields:
+        return
+    names = ", ".join(f"{name} = ?" for name in fields)
+    conn.execute(f"UPDATE errors SET {names} WHERE id = ?", (*fields.values(), error_id))
+
+
+def query(conn: sqlite3.Connection, *, statuses=None, error_type=None, service=None, project=None,
+          since=None, impact=None, limit=None) -> list[sqlite3.Row]:
+    where, params = [], []
+    if statuses:
+        where.append(f"status IN ({', '.join('?' * len(statuses))})")
+        params += list(statuses)
+    for column, value in (("type", error_type), ("impact", impact)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    for column, value in (("service", service), ("project", project)):
+        if value:
+            where.append(f"{column} = ? COLLATE NOCASE")
+            params.append(value)
+    if since:
+        where.append("last_seen >= ?")
+        params.append(since)
+    sql = "SELECT * FROM errors"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY last_seen DESC, id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return conn.execute(sql, params).fetchall()
+
+
+def to_public(row: sqlite3.Row, *, with_history: list | None = None) -> dict:
+    """The JSON shape of an error, as CONTRACT.md and the README describe it."""
+    tier = TIERS[row["impact"]]
+    public = {
+        "id": format_id("error", row["id"]),
+        "type": row["type"],
+        "service": row["service"],
+        "project": row["project"] or None,
+        "impact": row["impact"],
+        "tier": tier.name,
+        "status": row["status"],
+        "occurrences": row["occurrences"],
+        "first_seen": row["first_seen"],
+        "last_seen": row["last_seen"],
+        "details": row["details"],
+        "options": json.loads(row["options"]),
+        "recommendation": row["recommendation"],
+        "source": row["source"],
+        "notified_at": row["notified_at"],
+        "acknowledged_at": row["acknowledged_at"],
+        "resolved_at": row["resolved_at"],
+        "resolution_seconds": row["resolution_seconds"],
+        "solution": row["solution"],
+        "cause": row["cause"],
+        "detection": row["detection"],
+        "prevention": row["prevention"],
+        "decision": row["decision"],
+        "decision_note": row["decision_note"],
+        "regressions": row["regressions"],
+        "flapping": bool(row["flapping"]),
+        "escalations": row["escalations"],
+        "is_open": row["status"] in OPEN_STATUSES,
+    }
+    if with_history is not None:
+        public["history"] = with_history
+    return public
+
+
+def show(conn: sqlite3.Connection, error_id: int) -> dict | None:
+    row = get(conn, error_id)
+    if row is None:
+        return None
+    return to_public(row, with_history=history(conn, "error", error_id))

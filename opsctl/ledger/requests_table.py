@@ -1,0 +1,65 @@
+"""Queries on the `requests` table (integration requests)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..ids import format_id
+from .events import add_event, history
+
+
+def record(conn: sqlite3.Connection, request: dict, *, at: str, actor: str) -> tuple[sqlite3.Row, int, bool]:
+    """Insert a request, or count another ask on the pending one for the same tool."""
+    pending = conn.execute(
+        "SELECT * FROM requests WHERE lower(tool) = lower(?) AND status = 'pending'", (request["tool"],)
+    ).fetchone()
+    if pending is not None:
+        conn.execute("UPDATE requests SET asks = asks + 1, updated_at = ? WHERE id = ?", (at, pending["id"]))
+        event_id = add_event(conn, "request", pending["id"], "asked_again", at=at, actor=actor)
+        return get(conn, pending["id"]), event_id, True
+    cursor = conn.execute(
+        "INSERT INTO requests (tool, purpose, alternatives, urgency, cost, status, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+        (request["tool"], request["purpose"], request["alternatives"], request["urgency"], request["cost"], at, at),
+    )
+    event_id = add_event(conn, "request", cursor.lastrowid, "created", at=at, actor=actor, to_status="pending")
+    return get(conn, cursor.lastrowid), event_id, False
+
+
+def get(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
+
+
+def query(conn: sqlite3.Connection, *, status=None, limit=None) -> list[sqlite3.Row]:
+    sql, params = "SELECT * FROM requests", []
+    if status:
+        sql += " WHERE status = ?"
+        params.append(status)
+    sql += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+    return conn.execute(sql, params).fetchall()
+
+
+def to_public(row: sqlite3.Row, *, with_history: list | None = None) -> dict:
+    public = {
+        "id": format_id("request", row["id"]),
+        "tool": row["tool"],
+        "purpose": row["purpose"],
+        "alternatives": row["alternatives"],
+        "urgency": row["urgency"],
+        "cost": row["cost"],
+        "status": row["status"],
+        "asks": row["asks"],
+        "note": row["note"],
+        "until": row["until"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "decided_at": row["decided_at"],
+    }
+    if with_history is not None:
+        public["history"] = with_history
+    return public
+
+
+def show(conn: sqlite3.Connection, request_id: int) -> dict | None:
+    row = get(conn, request_id)
+    return None if row is None else to_public(row, with_history=history(conn, "request", request_id))

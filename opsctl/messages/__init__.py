@@ -1,0 +1,1 @@
+"""One message model, many renderings (markdown here; Slack and Notion in their channels)."""

@@ -1,0 +1,81 @@
+"""The notification, built once from a ledger record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ..vocab import TIERS
+
+TYPE_TITLES = {
+    "api_limit": "API limit reached",
+    "api_limit_warning": "API limit approaching",
+    "integration_missing": "Integration missing",
+    "auth_failure": "Authentication failure",
+    "system_error": "System error",
+}
+
+
+@dataclass
+class Notification:
+    id: str
+    kind: str  # "error" | "request" | "reminder" | "escalation" | "update" | "test" | "digest"
+    title: str
+    type: str | None = None
+    service: str | None = None
+    project: str | None = None
+    impact: str | None = None
+    tier: str | None = None
+    respond_within: str | None = None
+    status: str | None = None
+    details: str = ""
+    options: list[str] = field(default_factory=list)
+    recommendation: str | None = None
+    occurrences: int = 1
+    facts: dict[str, str] = field(default_factory=dict)  # extra label -> value lines
+    answer_hint: str | None = None
+
+    def payload(self) -> dict:
+        """The notify_user / webhook JSON: the fields plus the markdown a person reads."""
+        from .markdown import render_markdown
+
+        data = asdict(self)
+        data["message"] = render_markdown(self)
+        return data
+
+
+def from_error(error: dict, kind: str = "error") -> Notification:
+    tier = TIERS[error["impact"]]
+    within = {"blocking": "within 5 minutes", "warning": "within 4 hours", "info": "next digest"}[error["impact"]]
+    return Notification(
+        id=error["id"],
+        kind=kind,
+        title=f"{TYPE_TITLES.get(error['type'], error['type'])}: {error['service']}",
+        type=error["type"],
+        service=error["service"],
+        project=error.get("project"),
+        impact=error["impact"],
+        tier=tier.name,
+        respond_within=within,
+        status=error["status"],
+        details=error.get("details") or "",
+        options=list(error.get("options") or []),
+        recommendation=error.get("recommendation"),
+        occurrences=error.get("occurrences", 1),
+        answer_hint=f"opsctl decide {error['id']} N" if error.get("options") else f"opsctl ack {error['id']}",
+    )
+
+
+def from_request(request: dict) -> Notification:
+    return Notification(
+        id=request["id"],
+        kind="request",
+        title=f"Integration request: {request['tool']}",
+        service=request["tool"],
+        impact={"critical": "blocking", "high": "warning"}.get(request["urgency"], "info"),
+        status=request["status"],
+        details=request["purpose"],
+        options=["Approve", "Reject", "Defer"],
+        facts={k: v for k, v in (("Urgency", request["urgency"]), ("Current workaround", request.get("alternatives")),
+                                 ("Cost", request.get("cost"))) if v},
+        answer_hint=f"opsctl requests decide {request['id']} approve|reject|defer",
+    )

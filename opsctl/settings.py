@@ -1,0 +1,91 @@
+"""Where things live and what the environment says (env vars win over `.env`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .errors import OperationalFailure
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    from dotenv.parser import parse_stream
+
+    values: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as stream:
+            for binding in parse_stream(stream):
+                if binding.error:
+                    line = binding.original.line
+                    raise OperationalFailure(
+                        f"{path}: cannot parse line {line} ({binding.original.string.strip()[:40]!r}); "
+                        "use KEY=value lines"
+                    )
+                if binding.key:
+                    values[binding.key] = binding.value or ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OperationalFailure(f"cannot read {path}: {exc}") from None
+    return values
+
+
+@dataclass
+class Settings:
+    """Paths and variables for one invocation; build with `Settings.load()`."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path = field(default_factory=Path.cwd)
+
+    @classmethod
+    def load(cls, cwd: Path | None = None) -> "Settings":
+        cwd = cwd or Path.cwd()
+        merged = _read_dotenv(cwd / ".env")
+        merged.update(os.environ)
+        return cls(env=merged, cwd=cwd)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        value = self.env.get(name)
+        return value if value not in (None, "") else default
+
+    @cached_property
+    def home(self) -> Path:
+        explicit = self.get("OPSCTL_HOME")
+        if explicit:
+            return Path(explicit).expanduser()
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir("opsctl", appauthor=False))
+
+    @property
+    def db_path(self) -> Path:
+        explicit = self.get("OPSCTL_DB")
+        return Path(explicit).expanduser() if explicit else self.home / "ledger.db"
+
+    @property
+    def config_path(self) -> Path | None:
+        explicit = self.get("OPSCTL_CONFIG")
+        if explicit:
+            return Path(explicit).expanduser()
+        for candidate in (self.cwd / "opsctl.yaml", self.home / "opsctl.yaml"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    @property
+    def debug(self) -> bool:
+        return self.get("OPSCTL_DEBUG", "") not in ("", "0", "false")
+
+    @property
+    def actor(self) -> str:
+        explicit = self.get("OPSCTL_ACTOR")
+        if explicit:
+            return explicit
+        try:
+            import getpass
+
+            return getpass.getuser()
+        except Exception:  # no user name in some containers
+            return "unknown"
