@@ -6,12 +6,15 @@ from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
 from ..durations import parse_duration, parse_since
 from ..errors import InvalidInput, NotFound
+from ..escalation import flapping, remediation, timers
 from ..ids import format_id, parse_id
 from ..ledger import errors_table, transaction
 from ..ledger.events import add_event
 from ..lifecycle import check_error_transition
 from ..vocab import ERROR_STATUSES, OPEN_STATUSES, choose, error_type, impact
 from .inputs import text, text_list
+
+POSTMORTEM_FIELDS = ("cause", "detection", "solution", "prevention")  # solution: the resolution
 
 
 def _report(type, service, details, impact_, options, project, recommendation, source) -> dict:
@@ -30,19 +33,74 @@ def _report(type, service, details, impact_, options, project, recommendation, s
 def notify_error(type: str, service: str, details: str = "", impact: str = "blocking", options=None, *,
                  project: str | None = None, recommendation: str | None = None, source: str = "notify-error",
                  ctx: Context | None = None) -> dict:
-    """Record an error and tell the user, with options. A duplicate is absorbed, not re-sent."""
+    """Record an error and tell the user, with options. A duplicate is absorbed, not re-sent.
+
+    When opsctl.yaml names a remediation for it, the fix runs first (see escalation.remediation):
+    success resolves the error without bothering anyone, failure notifies with its output attached.
+    """
     report = _report(type, service, details, impact, options, project, recommendation, source)
     ctx = ensure(ctx)
     at = to_iso(now())
+    fix = None
     with transaction(ctx.conn):
         recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor)
+        newly_flapping = _after_record(ctx, recorded, at)
         row = recorded.row
         first_notice = row["notified_at"] is None
         if first_notice:
-            _set_status(ctx, row, "escalated" if row["status"] == "open" else row["status"], at, note="user notified")
-            errors_table.update(ctx.conn, row["id"], {"notified_at": at})
+            fix = remediation.claim(ctx, row, at)
+            if fix is None:
+                _notify_now(ctx, row, at)
+            else:  # the fix runs first (BUSY: another process is running it)
+                first_notice = False
         recorded.row = errors_table.get(ctx.conn, row["id"])
-    return _announce(ctx, recorded, purpose="notify", send=first_notice)
+    if fix is not None and fix is not remediation.BUSY:
+        return _remediate(ctx, recorded, fix)
+    return _announce(ctx, recorded, purpose="notify", send=first_notice, newly_flapping=newly_flapping)
+
+
+def _notify_now(ctx: Context, row, at: str) -> None:
+    _set_status(ctx, row, "escalated" if row["status"] == "open" else row["status"], at, note="user notified")
+    errors_table.update(ctx.conn, row["id"], {"notified_at": at})
+
+
+def _after_record(ctx: Context, recorded, at: str) -> bool:
+    """Timers and flapping after a report was recorded; True when the error just started flapping."""
+    if recorded.deduplicated:
+        errors_table.update(ctx.conn, recorded.row["id"], timers.on_impact_change(ctx, recorded.row, at))
+    if recorded.regression:
+        newly = flapping.recheck(ctx, recorded.row, at)
+        recorded.row = errors_table.get(ctx.conn, recorded.row["id"])
+        return newly
+    return False
+
+
+def _remediate(ctx: Context, recorded, rule) -> dict:
+    """Run the claimed fix outside any transaction, then resolve or notify."""
+    outcome = remediation.run(rule, recorded.row)
+    at_moment = now()
+    at = to_iso(at_moment)
+    with transaction(ctx.conn):
+        row = errors_table.get(ctx.conn, recorded.row["id"])
+        remediation.record_outcome(ctx, row, rule, outcome, at)
+        notified_meanwhile = row["notified_at"] is not None  # tick took over (the fix overran)
+        event_id = 0
+        if outcome.ok and row["status"] in OPEN_STATUSES:
+            seconds = max(0.0, (at_moment - parse_iso(row["opened_at"])).total_seconds())
+            errors_table.update(ctx.conn, row["id"], {"solution": outcome.summary(rule), "resolution_seconds": seconds})
+            event_id = _set_status(ctx, row, "resolved", at, note=outcome.summary(rule),
+                                   data={"resolution_seconds": seconds, "remediation": rule.name})
+        elif not outcome.ok and not notified_meanwhile:
+            _notify_now(ctx, row, at)
+        recorded.row = errors_table.get(ctx.conn, row["id"])
+        recorded.event_id = event_id or recorded.event_id
+    if outcome.ok:
+        result = _announce(ctx, recorded, purpose="update", send=notified_meanwhile)
+    else:
+        result = _announce(ctx, recorded, purpose="notify", send=not notified_meanwhile,
+                           facts=remediation.failure_facts(rule, outcome))
+    result["remediation"] = outcome.public(rule)
+    return result
 
 
 def track_error(error_type: str, service: str, *, project: str | None = None, impact: str = "warning",
@@ -57,14 +115,26 @@ def track_error(error_type: str, service: str, *, project: str | None = None, im
     at = to_iso(now())
     with transaction(ctx.conn):
         recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor, status=status)
+        _after_record(ctx, recorded, at)
         if not recorded.deduplicated:
             stamps = {"escalated": "notified_at", "acknowledged": "acknowledged_at"}
             if status in stamps:
                 errors_table.update(ctx.conn, recorded.row["id"], {stamps[status]: at})
+            if status == "escalated":  # the caller notified the user: the tier's timer starts
+                errors_table.update(ctx.conn, recorded.row["id"], timers.on_status(
+                    ctx, dict(recorded.row, status="open"), "escalated", at))
         elif status != recorded.row["status"] and _forward(recorded.row["status"], status):
             _set_status(ctx, recorded.row, status, at, note="tracked")
     recorded.row = errors_table.get(ctx.conn, recorded.row["id"])
     return _result(recorded, deliveries=[])
+
+
+def postmortem_missing(row, fields: dict | None = None) -> list[str]:
+    """For a blocking error: which of solution, cause, detection, prevention are still blank."""
+    if row["impact"] != "blocking":
+        return []
+    fields = fields or {}
+    return [name for name in POSTMORTEM_FIELDS if not (fields.get(name) or row[name])]
 
 
 def _forward(current: str, target: str) -> bool:
@@ -100,26 +170,36 @@ def update_error(error_id, status: str | None = None, *, solution: str | None = 
             opened = parse_iso(row["opened_at"])
             changes["resolution_seconds"] = seconds if seconds is not None else max(
                 0.0, (at_moment - opened).total_seconds())
+        missing = postmortem_missing(row, fields) if target == "resolved" and row["status"] != "resolved" else []
         errors_table.update(ctx.conn, number, changes)
         if fields:
             add_event(ctx.conn, "error", number, "documented", at=at, actor=ctx.actor, note=note,
                       data={"fields": sorted(fields)})
         changed = target is not None and target != row["status"]
         if changed:
-            event_id = _set_status(ctx, row, target, at, note=note)
+            data = {"resolution_seconds": changes["resolution_seconds"]} if target == "resolved" else None
+            event_id = _set_status(ctx, row, target, at, note=note, data=data)
+            if missing:  # agents are not made to fail: the gap is recorded and shown in stats/digest
+                add_event(ctx.conn, "error", number, "postmortem_pending", at=at, actor=ctx.actor,
+                          data={"missing": missing})
         else:
             event_id = None
     recorded = errors_table.Recorded(errors_table.get(ctx.conn, number), event_id or 0, False, False)
     if not changed:
-        return _result(recorded, deliveries=[])
-    return _announce(ctx, recorded, purpose="update")
+        result = _result(recorded, deliveries=[])
+    else:
+        result = _announce(ctx, recorded, purpose="update")
+    if missing:
+        result["postmortem_missing"] = missing
+    return result
 
 
-def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = None) -> int:
-    """Write a status change and its timestamps; the transition was checked by the caller."""
+def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = None,
+                data: dict | None = None) -> int:
+    """Write a status change, its timestamps and timer; the transition was checked by the caller."""
     import sqlite3
 
-    changes: dict = {"status": target, "updated_at": at}
+    changes: dict = {"status": target, "updated_at": at, **timers.on_status(ctx, row, target, at)}
     if target == "escalated" and not row["notified_at"]:
         changes["notified_at"] = at
     if target == "acknowledged" and not row["acknowledged_at"]:
@@ -139,18 +219,25 @@ def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = N
         raise InvalidInput(f"{format_id('error', row['id'])} cannot be reopened: "
                            f"{format_id('error', other['id'])} is already open for the same problem") from None
     action = "regressed" if target == "open" else "status" if target != row["status"] else "notified"
-    return add_event(ctx.conn, "error", row["id"], action, at=at, actor=ctx.actor,
-                     from_status=row["status"], to_status=target, note=note)
+    event_id = add_event(ctx.conn, "error", row["id"], action, at=at, actor=ctx.actor,
+                         from_status=row["status"], to_status=target, note=note, data=data)
+    if target == "open":
+        flapping.recheck(ctx, errors_table.get(ctx.conn, row["id"]), at)
+    return event_id
 
 
-def _announce(ctx: Context, recorded, *, purpose: str, send: bool = True) -> dict:
+def _announce(ctx: Context, recorded, *, purpose: str, send: bool = True, newly_flapping: bool = False,
+              facts: dict | None = None) -> dict:
     from ..delivery import announce
     from ..messages.model import from_error
 
     error = errors_table.to_public(recorded.row)
     notification = from_error(error, kind="error" if purpose == "notify" else "update")
+    notification.facts.update(facts or {})
+    if newly_flapping:
+        notification.facts.update(flapping.notice_fact(recorded.row))
     deliveries = []
-    if send and not error["flapping"]:
+    if send and (not error["flapping"] or newly_flapping):
         deliveries = announce(ctx, notification, subject="error", subject_id=recorded.row["id"],
                               event_id=recorded.event_id, purpose=purpose)
     result = _result(recorded, deliveries=deliveries)

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 def notify_error(
     type: Annotated[str, typer.Option("--type", help="api_limit, api_limit_warning, integration_missing, auth_failure, system_error")],
     service: Annotated[str, typer.Option(help="The service that failed, e.g. 'Scraper API'.")],
-    details: Annotated[str, typer.Option(help="What happened, in a sentence (secrets are scrubbed).")] = "",
+    details: Annotated[str, typer.Option(help="What happened (secrets are scrubbed); '-' reads it from stdin.")] = "",
     impact: Annotated[str, typer.Option(help="blocking (critical, P0, P1), warning (non-blocking, degraded, P2), info (minor, P3)")] = "blocking",
     options: Annotated[Optional[list[str]], typer.Option("--options", help="The choices for the user: --options A B C (or repeat the flag).")] = None,
     project: Annotated[Optional[str], typer.Option(help="The project this blocks.")] = None,
@@ -39,7 +39,8 @@ def notify_error(
     """
     from ..api.errors import notify_error as run
 
-    result = run(type, service, details, impact, options, project=project, recommendation=recommendation)
+    result = run(type, service, _stdin_if_dash(details), impact, options, project=project,
+                 recommendation=recommendation)
     if json_out:
         emit_json(result)
         return
@@ -54,7 +55,7 @@ def track_error(
     project: Annotated[Optional[str], typer.Option(help="The project concerned.")] = None,
     impact: Annotated[str, typer.Option(help="blocking, warning or info (or an alias).")] = "warning",
     status: Annotated[str, typer.Option(help="open, escalated or acknowledged.")] = "open",
-    details: Annotated[str, typer.Option(help="What happened.")] = "",
+    details: Annotated[str, typer.Option(help="What happened; '-' reads it from stdin.")] = "",
     json_out: JsonFlag = False,
 ):
     """Record an error in the ledger without notifying anyone.
@@ -63,7 +64,8 @@ def track_error(
     """
     from ..api.errors import track_error as run
 
-    result = run(error_type, service, project=project, impact=impact, status=status, details=details)
+    result = run(error_type, service, project=project, impact=impact, status=status,
+                 details=_stdin_if_dash(details))
     if json_out:
         emit_json(result)
         return
@@ -151,3 +153,12 @@ def _say_error(result: dict, deliveries: bool = True) -> None:
         what = f"{result['id']} {result['status']}"
     tail = f" — {deliveries_line(result['deliveries'])}" if deliveries and not result["deduplicated"] else ""
     typer.echo(what + tail)
+
+
+def _stdin_if_dash(value: str) -> str:
+    """`--details -` reads the text from stdin (for payloads beyond the OS argument limit)."""
+    if value != "-":
+        return value
+    import sys
+
+    return sys.stdin.read()

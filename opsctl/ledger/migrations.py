@@ -197,3 +197,20 @@ def m003_checks(db):
         );
         """
     )
+
+
+@migration
+def m004_escalation(db):
+    # Timers, auto-fix and report columns for issue 4 (escalation, decisions, learning).
+    db.executescript(
+        """
+        ALTER TABLE errors ADD COLUMN last_escalated_at TEXT;
+        ALTER TABLE errors ADD COLUMN remediation_at TEXT;
+        ALTER TABLE errors ADD COLUMN remediation_status TEXT;
+        -- `opsctl stats --since`: one covering range scan over the incidents opened in the window
+        CREATE INDEX errors_stats ON errors(opened_at, impact, type, service, project, status, occurrences,
+            resolution_seconds, notified_at, acknowledged_at, resolved_at, escalations, regressions);
+        -- `opsctl tick`: deferred requests coming back on their date
+        CREATE INDEX requests_deferred_until ON requests(until) WHERE status = 'deferred';
+        """
+    )

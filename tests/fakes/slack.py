@@ -216,7 +216,7 @@ class SlackFake(FakeServer):
 
 
 def _check_content(p: dict) -> str | None:
-    if not (p.get("text") or p.get("blocks") or p.get("attachments")):
+    if not any(p.get(k) for k in ("text", "blocks", "attachments", "markdown_text")):
         return "no_text"
     if len(p.get("text") or "") > 40000:
         return "msg_too_long"
