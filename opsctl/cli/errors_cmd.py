@@ -23,7 +23,7 @@ def list_errors(
     project: Annotated[Optional[str], typer.Option(help="Only this project.")] = None,
     impact: Annotated[Optional[str], typer.Option(help="Only this impact.")] = None,
     since: Annotated[Optional[str], typer.Option(help="Seen since: 24h, 7d or a date.")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="At most this many (newest first).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first (0: all).")] = 100,
     json_out: JsonFlag = False,
 ):
     """List errors, most recently seen first.
@@ -32,13 +32,18 @@ def list_errors(
     """
     from ..api.errors import list_errors as run
 
-    errors = run(status=status, type=type, service=service, project=project, since=since, impact_=impact, limit=limit)
+    errors = run(status=status, type=type, service=service, project=project, since=since, impact_=impact,
+                 limit=limit + 1 if limit else None)
+    truncated = bool(limit) and len(errors) > limit
+    errors = errors[:limit] if limit else errors
     if json_out:
-        emit_json({"errors": errors, "count": len(errors)})
+        emit_json({"errors": errors, "count": len(errors), "truncated": truncated})
         return
     table("Errors", ["id", "status", "impact", "type", "service", "project", "seen", "last seen"],
           [[e["id"], styled_status(e["status"]), e["impact"], e["type"], e["service"], e["project"],
             e["occurrences"], short_time(e["last_seen"])] for e in errors], empty="no errors match")
+    if truncated:
+        console().print(f"[dim]showing the newest {limit}; use --limit 0 for all, or filter[/dim]")
 
 
 def show_error(

@@ -6,12 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, emit_json, short_time, table
+from .output import JsonFlag, console, emit_json, short_time, table
 
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Improvements and whether they worked.", no_args_is_help=True)
     group.command("list")(list_improvements)
+    group.command("show")(show_improvement)
     app.add_typer(group, name="improvements")
 
 
@@ -34,3 +35,32 @@ def list_improvements(
     table("Improvements", ["id", "category", "department", "improvement", "impact", "targets", "logged"],
           [[i["id"], i["category"], i["department"], i["improvement"], i["impact"], ", ".join(i["targets"]),
             short_time(i["created_at"])] for i in items], empty="no improvements logged")
+
+
+def show_improvement(
+    improvement_id: Annotated[str, typer.Argument(help="imp-4 or 4.")],
+    window: Annotated[Optional[str], typer.Option(help="Compare at most this long on each side (default: all the time since).")] = None,
+    json_out: JsonFlag = False,
+):
+    """Show an improvement and whether it worked: its targeted errors before vs after it.
+
+    Example: opsctl improvements show imp-4 --window 30d
+    """
+    from ..durations import format_duration
+    from ..reports.effectiveness import show_improvement as run
+
+    item = run(improvement_id, window=window)
+    if json_out:
+        emit_json(item)
+        return
+    out = console()
+    out.print(f"[bold]{item['id']}[/bold] {item['improvement']}  [dim]({item['category']}, "
+              f"{item['department']}, {short_time(item['created_at'])})[/dim]")
+    out.print(f"  targets: {', '.join(item['targets']) or '—'}")
+    before, after = item["before"], item["after"]
+    table(f"Before vs after ({format_duration(item['window_seconds'])} each side)",
+          ["", "occurrences", "errors", "resolutions", "median resolution"],
+          [[label, w["occurrences"], w["errors"], w["resolutions"], format_duration(w["median_resolution_seconds"])]
+           for label, w in (("before", before), ("after", after))])
+    style = {"worked": "green", "partly": "yellow", "did_not_work": "red"}.get(item["verdict"], "dim")
+    out.print(f"[{style}]{item['verdict'].replace('_', ' ')}[/{style}]: {item['reason']}")

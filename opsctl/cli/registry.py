@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import importlib
 
-# command name -> module with a `register(app)` function
+# command name -> "module:function" for a single command, or a module whose `register(app)` adds a group
 COMMANDS: dict[str, str] = {
-    "notify-error": "opsctl.cli.runbook",
-    "request-integration": "opsctl.cli.runbook",
-    "track-error": "opsctl.cli.runbook",
-    "update-error": "opsctl.cli.runbook",
-    "log-improvement": "opsctl.cli.runbook",
+    "notify-error": "opsctl.cli.runbook:notify_error",
+    "request-integration": "opsctl.cli.runbook:request_integration",
+    "track-error": "opsctl.cli.runbook:track_error",
+    "update-error": "opsctl.cli.runbook:update_error",
+    "log-improvement": "opsctl.cli.runbook:log_improvement",
     "errors": "opsctl.cli.errors_cmd",
     "requests": "opsctl.cli.requests_cmd",
     "improvements": "opsctl.cli.improvements_cmd",
+    "tick": "opsctl.cli.tick_cmd:tick",
+    "decide": "opsctl.cli.decide_cmd:decide",
+    "ack": "opsctl.cli.decide_cmd:ack",
+    "wait": "opsctl.cli.decide_cmd:wait",
+    "stats": "opsctl.cli.stats_cmd:stats",
+    "digest": "opsctl.cli.stats_cmd:digest",
+    "postmortem": "opsctl.cli.postmortem_cmd:postmortem",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.
@@ -33,9 +40,18 @@ def build_app(argv: list[str]):
         """opsctl: the ops ledger and its notifications."""
 
     wanted = _first_command(argv)
-    modules = [COMMANDS[wanted]] if wanted in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
-    for module in modules:
-        importlib.import_module(module).register(app)
+    targets = {wanted: COMMANDS[wanted]} if wanted in COMMANDS else COMMANDS
+    registered = set()
+    for name, target in targets.items():
+        module_name, _, function = target.partition(":")
+        if target in registered:
+            continue
+        registered.add(target)
+        module = importlib.import_module(module_name)
+        if function:
+            app.command(name)(getattr(module, function))
+        else:
+            module.register(app)
     return app
 
 

@@ -1,23 +1,14 @@
 """The five runbook commands, flag for flag as CONTRACT.md spells them."""
 
-from __future__ import annotations
-
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from .output import JsonFlag, deliveries_line, emit_json, show_notification
 
-Text = Annotated[str, typer.Option()]
-
-
-def register(app: typer.Typer) -> None:
-    app.command("notify-error")(notify_error)
-    app.command("request-integration")(request_integration)
-    app.command("track-error")(track_error)
-    app.command("update-error")(update_error)
-    app.command("log-improvement")(log_improvement)
-
+# Registered one by one through opsctl/cli/registry.py, so a call builds only its own command.
+# No `from __future__ import annotations` here: typer would have to eval every annotation string.
 
 def notify_error(
     type: Annotated[str, typer.Option("--type", help="api_limit, api_limit_warning, integration_missing, auth_failure, system_error")],
@@ -89,12 +80,29 @@ def update_error(
     """
     from ..api.errors import update_error as run
 
+    if status and status.strip().lower() == "resolved" and not json_out and sys.stdin.isatty():
+        answers = _ask_postmortem(error_id, solution=solution, cause=cause, detection=detection, prevention=prevention)
+        solution, cause, detection, prevention = (answers.get(k) for k in ("solution", "cause", "detection", "prevention"))
     result = run(error_id, status, solution=solution, resolution_time=resolution_time, cause=cause,
                  detection=detection, prevention=prevention, note=note)
     if json_out:
         emit_json(result)
         return
     _say_error(result, deliveries=bool(result["deliveries"]))
+    if result.get("postmortem_missing"):
+        typer.echo(f"postmortem pending ({', '.join(result['postmortem_missing'])}): add them later with "
+                   f"update-error --error-id {result['id']} --cause … --detection … --prevention …", err=True)
+
+
+def _ask_postmortem(error_id: str, **given) -> dict:
+    """Resolving a blocking error at a terminal: ask for what the postmortem still lacks (Enter skips)."""
+    from ..reports.postmortem import missing
+
+    questions = {"cause": "Root cause", "detection": "How was it detected", "solution": "What resolved it",
+                 "prevention": "What prevents it next time"}
+    for field in missing(error_id, {k: v for k, v in given.items() if v}):
+        given[field] = typer.prompt(f"{questions[field]}? (Enter to skip)", default="", show_default=False) or None
+    return given
 
 
 def request_integration(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ _OPEN = "('open', 'escalated', 'acknowledged')"
 
 
 def fingerprint(error_type: str, service: str, project: str | None) -> str:
-    key = "\x1f".join([error_type, " ".join(service.lower().split()), " ".join((project or "").lower().split())])
-    return hashlib.sha256(key.encode()).hexdigest()[:24]
+    """type|service|project, case- and space-insensitive; readable, so no hash is needed."""
+    return "|".join([error_type, " ".join(service.lower().split()), " ".join((project or "").lower().split())])
 
 
 @dataclass

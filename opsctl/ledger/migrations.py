@@ -214,3 +214,18 @@ def m004_escalation(db):
         CREATE INDEX requests_deferred_until ON requests(until) WHERE status = 'deferred';
         """
     )
+
+
+@migration
+def m005_report_indexes(db):
+    # stats / digest counters that must not scan the whole table
+    db.executescript(
+        """
+        CREATE INDEX errors_resolved_at ON errors(resolved_at) WHERE resolved_at IS NOT NULL;
+        CREATE INDEX errors_flapping ON errors(last_seen) WHERE flapping = 1;
+        CREATE INDEX errors_remediation ON errors(remediation_at, remediation_status)
+            WHERE remediation_at IS NOT NULL;
+        CREATE INDEX errors_postmortem_pending ON errors(opened_at) WHERE impact = 'blocking'
+            AND status = 'resolved' AND (cause IS NULL OR detection IS NULL OR solution IS NULL OR prevention IS NULL);
+        """
+    )

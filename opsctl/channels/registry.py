@@ -1,0 +1,80 @@
+"""Which channel types exist and which channels are configured.
+
+Built-in channel types come through the same door as third-party ones: a name mapped to
+"module:Class". A package adds a type with an entry point in the `opsctl.channels` group:
+
+    [project.entry-points."opsctl.channels"]
+    pager = "opsctl_pager:PagerChannel"
+
+and users enable it in opsctl.yaml (`channels: {oncall: {type: pager, url_env: PAGER_URL}}`).
+Entry points are only scanned when a config names a type that is not built in.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..errors import OperationalFailure
+from .base import Channel
+
+DEFAULT_CHANNELS = {
+    "notify_user": "opsctl.channels.notify_user:NotifyUserChannel",
+    "slack": "opsctl.channels.slack:SlackChannel",
+    "notion": "opsctl.channels.notion:NotionChannel",
+    "webhook": "opsctl.channels.webhook:WebhookChannel",
+}
+# Built-ins that switch themselves on when their variables are set (webhooks need opsctl.yaml).
+AUTO = ("notify_user", "slack", "notion")
+ENTRY_POINT_GROUP = "opsctl.channels"
+
+
+def _load(spec: str) -> type[Channel]:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _plugins() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def channel_type(name: str) -> type[Channel]:
+    spec = DEFAULT_CHANNELS.get(name) or _plugins().get(name)
+    if spec is None:
+        known = sorted(set(DEFAULT_CHANNELS) | set(_plugins()))
+        raise OperationalFailure(f"opsctl.yaml: unknown channel type {name!r}; known: {', '.join(known)}")
+    return _load(spec)
+
+
+def all_types() -> dict[str, str]:
+    return {**_plugins(), **DEFAULT_CHANNELS}
+
+
+def configured(ctx, *, include_unusable: bool = False) -> list[Channel]:
+    """The channels this invocation can use: built-ins found in the environment plus opsctl.yaml's.
+
+    With `include_unusable`, also the ones named in opsctl.yaml whose settings are missing
+    (`missing()` says what to set); routing reports those as `skipped`.
+    """
+    section = (ctx.config or {}).get("channels") or {}
+    if not isinstance(section, dict):
+        raise OperationalFailure("opsctl.yaml: `channels:` must map channel names to their settings")
+    env = ctx.settings.get
+    found: list[Channel] = []
+    for name in AUTO:
+        if name in section:
+            continue
+        channel = channel_type(name).from_config(name, {}, env)
+        if channel.missing() is None:
+            found.append(channel)
+    for name, options in section.items():
+        options = options or {}
+        if not isinstance(options, dict):
+            raise OperationalFailure(f"opsctl.yaml: channels.{name} must be a mapping of settings")
+        if options.get("enabled", True) is False:
+            continue
+        channel = channel_type(str(options.get("type") or name)).from_config(str(name), options, env)
+        if include_unusable or channel.missing() is None:
+            found.append(channel)
+    return found

@@ -1,0 +1,133 @@
+"""`opsctl tick`, for cron every minute: drain the outbox, escalate, remind, resurface.
+
+Nothing-due costs two indexed queries (the partial index on `errors.next_escalation_at`, the
+partial index on deferred requests' `until`); the config is read only when something is due.
+
+Safe concurrently: due work is claimed inside one BEGIN IMMEDIATE transaction with a conditional
+UPDATE (`WHERE next_escalation_at = <as read> AND escalations = <as read>`), so when two ticks
+race, one claims and the other finds the row changed. A notice goes out after the claim commits
+(announce's outbox makes that durable). A tick that runs late sends one catch-up notice per
+error and schedules the next one from now, never a burst for the missed runs.
+"""
+
+from __future__ import annotations
+
+from ..clock import now, parse_iso, to_iso
+from ..context import Context, ensure
+from ..ledger import transaction
+from ..ledger.events import add_event
+from . import resurface
+
+DUE_ERRORS = ("SELECT * FROM errors WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?"
+              " ORDER BY next_escalation_at LIMIT ?")
+BATCH = 200
+
+
+def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = None) -> dict:
+    """Do (or with dry_run, describe) what is due now. Returns what was done."""
+    ctx = ensure(ctx)
+    at_moment = now()
+    at = to_iso(at_moment)
+    result = {"at": at, "dry_run": dry_run, "notices": [], "resurfaced": [], "delivered": None}
+    if not dry_run:
+        from ..delivery import drain
+
+        result["delivered"] = drain(ctx)
+    errors = ctx.conn.execute(DUE_ERRORS, (at, limit)).fetchall()
+    requests = resurface.due(ctx.conn, at, limit)
+    if not errors and not requests:
+        return result
+    from .policy import load
+
+    policy = load(ctx)
+    plans = [_plan(row, at_moment, policy) for row in errors]
+    if dry_run:
+        result["notices"] = [_public(plan) for plan in plans if plan["kind"] != "stale"]
+        result["resurfaced"] = [{"id": f"req-{row['id']}", "tool": row["tool"], "until": row["until"]}
+                                for row in requests]
+        return result
+    with transaction(ctx.conn):
+        claimed = [plan for plan in plans if _claim(ctx, plan, at)]
+        back = [(row, event_id) for row in requests if (event_id := resurface.claim(ctx, row, at)) is not None]
+    result["notices"] = [_send(ctx, plan, at_moment) for plan in claimed if plan["kind"] != "stale"]
+    result["resurfaced"] = [_send_request(ctx, row, event_id) for row, event_id in back]
+    return result
+
+
+def _plan(row, at_moment, policy) -> dict:
+    from .timers import first_due, next_due
+
+    if row["notified_at"] is None and row["status"] == "open":
+        kind = "notice"  # an auto-fix claimed the first notice and never reported back
+    elif row["status"] != "escalated":
+        kind = "stale"  # a timer left on a row that has moved on: just clear it
+    else:
+        kind = policy.tier(row["impact"]).kind
+    late = (at_moment - parse_iso(row["next_escalation_at"])).total_seconds()
+    level = row["escalations"] + (kind in ("escalation", "reminder"))
+    next_at = (first_due(row["impact"], row["escalations"], at_moment, policy) if kind == "notice" else
+               next_due(row["impact"], level, at_moment, policy) if kind != "stale" else None)
+    return {"row": row, "kind": kind, "level": level, "due_at": row["next_escalation_at"],
+            "late_seconds": round(late, 3), "catch_up": late > policy.catch_up_after, "next_at": next_at,
+            "event_id": None}
+
+
+def _claim(ctx, plan: dict, at: str) -> bool:
+    row, kind, conn = plan["row"], plan["kind"], ctx.conn
+    if kind == "stale":
+        return conn.execute("UPDATE errors SET next_escalation_at = NULL WHERE id = ? AND next_escalation_at = ?",
+                            (row["id"], row["next_escalation_at"])).rowcount == 1
+    if kind == "notice":
+        claimed = conn.execute(
+            "UPDATE errors SET status = 'escalated', notified_at = ?, next_escalation_at = ?, updated_at = ?,"
+            " remediation_status = CASE WHEN remediation_status = 'running' THEN 'lost' ELSE remediation_status END"
+            " WHERE id = ? AND next_escalation_at = ? AND notified_at IS NULL AND status = 'open'",
+            (at, plan["next_at"], at, row["id"], row["next_escalation_at"])).rowcount == 1
+        if claimed:
+            plan["event_id"] = add_event(conn, "error", row["id"], "status", at=at, actor="opsctl tick",
+                                         from_status="open", to_status="escalated",
+                                         note="the remediation did not report back in time; user notified")
+        return claimed
+    claimed = conn.execute(
+        "UPDATE errors SET escalations = escalations + 1, last_escalated_at = ?, next_escalation_at = ?"
+        " WHERE id = ? AND status = 'escalated' AND next_escalation_at = ? AND escalations = ?",
+        (at, plan["next_at"], row["id"], row["next_escalation_at"], row["escalations"])).rowcount == 1
+    if claimed:
+        plan["event_id"] = add_event(conn, "error", row["id"], kind, at=at, actor="opsctl tick", data={
+            "level": plan["level"], "due_at": plan["due_at"], "catch_up": plan["catch_up"],
+            "late_seconds": plan["late_seconds"], "next_at": plan["next_at"]})
+    return claimed
+
+
+def _send(ctx, plan: dict, at_moment) -> dict:
+    from ..delivery import announce
+    from ..ledger import errors_table
+    from .notices import for_error
+
+    error = errors_table.to_public(errors_table.get(ctx.conn, plan["row"]["id"]))
+    note = for_error(error, plan["kind"], plan["level"], at_moment, plan["due_at"], plan["catch_up"])
+    purpose = "notify" if plan["kind"] == "notice" else plan["kind"]
+    public = _public(plan)
+    public["deliveries"] = announce(ctx, note, subject="error", subject_id=plan["row"]["id"],
+                                    event_id=plan["event_id"], purpose=purpose)
+    public["notification"] = note.payload()
+    return public
+
+
+def _send_request(ctx, row, event_id: int) -> dict:
+    from ..delivery import announce
+    from ..ledger import requests_table
+    from .notices import for_request
+
+    request = requests_table.to_public(requests_table.get(ctx.conn, row["id"]))
+    note = for_request(request)
+    deliveries = announce(ctx, note, subject="request", subject_id=row["id"], event_id=event_id, purpose="reminder")
+    return {"id": request["id"], "tool": request["tool"], "until": row["until"], "status": request["status"],
+            "deliveries": deliveries}
+
+
+def _public(plan: dict) -> dict:
+    row = plan["row"]
+    return {"id": f"error-{row['id']}", "kind": plan["kind"], "impact": row["impact"], "level": plan["level"],
+            "due_at": plan["due_at"], "late_seconds": plan["late_seconds"], "catch_up": plan["catch_up"],
+            "next_at": plan["next_at"]}
