@@ -1,0 +1,68 @@
+"""Raising and auto-resolving the errors that opsctl's own checks find.
+
+Runs, quota checks and probes raise errors through `notify_error` (so dedup,
+remediation and escalation apply) with a `source` naming the check
+(`run:nightly`, `quota:Scraper API`, `probe:api-health`). They auto-resolve only
+an open error whose source is theirs: an error a person or agent reported for
+the same service is never closed behind their back.
+
+The look-up is one indexed query, so a healthy run costs no more than that;
+the notify machinery is imported only when something has to change.
+"""
+
+from __future__ import annotations
+
+from ..ids import format_id
+from ..ledger.errors_table import fingerprint
+
+_OPEN = "('open', 'escalated', 'acknowledged')"
+
+
+def find_open(conn, error_type: str, service: str, project: str | None = None):
+    """The open error for this type/service/project, or None."""
+    return conn.execute(
+        f"SELECT id, status, source, impact FROM errors WHERE fingerprint = ? AND status IN {_OPEN}",
+        (fingerprint(error_type, service, project),)).fetchone()
+
+
+def open_by_source(conn, sources: list[str]) -> list:
+    """Open errors raised by these checks (few rows: only open ones are scanned)."""
+    if not sources:
+        return []
+    marks = ", ".join("?" * len(sources))
+    return conn.execute(f"SELECT id, type, service, project, source FROM errors WHERE status IN {_OPEN}"
+                        f" AND source IN ({marks})", sources).fetchall()
+
+
+def raise_error(ctx, error_type: str, service: str, details: str, impact: str, options: list[str], *,
+                source: str, project: str | None = None, recommendation: str | None = None) -> dict:
+    from ..api.errors import notify_error
+
+    return notify_error(error_type, service, details, impact, options or None, project=project,
+                        recommendation=recommendation, source=source, ctx=ctx)
+
+
+def resolve_own(ctx, error_type: str, service: str, *, source: str, solution: str,
+                project: str | None = None) -> str | None:
+    """Resolve the open error of this fingerprint if `source` raised it; its id, else None."""
+    row = find_open(ctx.conn, error_type, service, project)
+    if row is None or row["source"] != source:
+        return None
+    return resolve_id(ctx, row["id"], solution)
+
+
+def resolve_id(ctx, error_id: int, solution: str) -> str | None:
+    from ..api.errors import update_error
+    from ..errors import InvalidInput
+
+    try:
+        update_error(error_id, "resolved", solution=solution, note="resolved automatically", ctx=ctx)
+    except InvalidInput:  # someone closed it meanwhile
+        return None
+    return format_id("error", error_id)
+
+
+def brief(result: dict) -> dict:
+    """What a check reports about the error it raised."""
+    return {"id": result["id"], "status": result["status"], "occurrences": result["occurrences"],
+            "deduplicated": result["deduplicated"], "deliveries": result.get("deliveries", [])}
