@@ -8,7 +8,7 @@ from .errors import OperationalFailure
 
 SUPPORTED_VERSIONS = (1,)
 SECTIONS = ("version", "channels", "routing", "escalation", "remediation", "jobs", "rules", "probes",
-            "quota", "digest", "integrations", "run")
+            "quota", "digest", "integrations", "run", "outbox")
 
 
 def load_config(path: Path | None) -> dict:

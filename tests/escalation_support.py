@@ -38,9 +38,9 @@ def announced(monkeypatch) -> Announced:
 
     calls = Announced()
 
-    def fake(ctx, notification, *, subject, subject_id, event_id, purpose):
+    def fake(ctx, notification, *, subject, subject_id, event_id, purpose, channels=None):
         calls.append({"notification": notification, "subject": subject, "subject_id": subject_id,
-                      "event_id": event_id, "purpose": purpose})
+                      "event_id": event_id, "purpose": purpose, "channels": channels})
         return [{"channel": "fake", "status": "sent"}]
 
     monkeypatch.setattr(opsctl.delivery, "announce", fake)

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from opsctl import clock, notify_error, track_error
+from opsctl import clock, track_error
 from opsctl.api.decisions import acknowledge, decide
 from opsctl.api.requests import decide_request, request_integration
 from opsctl.escalation.tick import tick
@@ -57,6 +57,25 @@ def test_schedule_comes_from_opsctl_yaml(frozen, announced):
         sent += [minute for _ in tick()["notices"]]
     assert sent == [2, 12]
     assert row(1)["escalations"] == 2 and row(1)["next_escalation_at"] is None
+    assert announced[0]["channels"] is None  # the first notice is routed as usual
+
+
+def test_a_tier_can_send_its_escalations_to_chosen_channels(frozen, announced):
+    write_config("escalation:\n  blocking: {channels: [slack, sms]}\n")
+    blocking()
+    move(minutes=5)
+    tick()
+    assert [(c["purpose"], c["channels"]) for c in announced] == [("notify", None), ("escalation", ["slack", "sms"])]
+
+
+def test_a_broken_escalation_section_names_the_key(run_cli):
+    write_config("escalation:\n  blocking: {after: soon}\n")
+    blocking_args = ["notify-error", "--type", "api_limit", "--service", "S", "--json"]
+    code, out, err = run_cli(*blocking_args)
+    assert code == 1 and "escalation.blocking.after" in err
+    write_config("escalation:\n  blocker: {after: 5m}\n")
+    code, out, err = run_cli(*blocking_args)
+    assert code == 1 and "valid: blocking, warning, info, flapping, catch_up_after" in err
 
 
 def test_warning_gets_one_reminder_after_four_hours(frozen, announced):
@@ -150,8 +169,8 @@ def test_deferred_request_comes_back_on_its_date(frozen, announced):
     assert len(events("resurfaced")) == 1
 
 
-def _cli(*args, now_at, **kw):
-    env = dict(os.environ, PYTHONPATH=str(REPO), OPSCTL_NOW=clock.to_iso(now_at))
+def _cli(*args, now_at, env=None, **kw):
+    env = env or dict(os.environ, PYTHONPATH=str(REPO), OPSCTL_NOW=clock.to_iso(now_at))
     return subprocess.Popen([sys.executable, "-m", "opsctl", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kw)
 
@@ -176,3 +195,32 @@ def test_concurrent_ticks_never_double_escalate(frozen):
     assert claimed == sorted(f"error-{n}" for n in range(1, 13))  # each exactly once, whoever won
     assert len(events("escalation")) == 12
     assert {row(n)["escalations"] for n in range(1, 13)} == {1}
+
+
+def test_end_to_end_with_the_real_outbox_and_the_notify_user_hook(tmp_path):
+    """A script reports a blocking error, nobody answers, tick escalates at 5 minutes; decide stops it."""
+    log = tmp_path / "hook.jsonl"
+    hook = tmp_path / "hook.py"
+    hook.write_text("import json, os, sys\n"
+                    f"with open({str(log)!r}, 'a') as f:\n"
+                    "    f.write(json.dumps({'event': os.environ['OPSCTL_EVENT'], 'payload': json.load(sys.stdin)})"
+                    " + '\\n')\n")
+    hook_env = {"OPSCTL_NOTIFY_USER_CMD": f"{sys.executable} {hook}"}
+
+    def run(*args, minutes):
+        proc = _cli(*args, now_at=at(minutes=minutes), env=dict(os.environ, PYTHONPATH=str(REPO),
+                                                               OPSCTL_NOW=clock.to_iso(at(minutes=minutes)),
+                                                               **hook_env))
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        return out
+
+    run("notify-error", "--type", "api_limit", "--service", "Scraper API", "--options", "New key", "Upgrade",
+        "--json", minutes=0)
+    assert run("tick", minutes=4) == ""
+    assert "escalation #1" in run("tick", minutes=5)
+    run("decide", "error-1", "2", minutes=6)
+    assert run("tick", minutes=30) == ""
+    sent = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [s["event"] for s in sent] == ["notify", "escalation", "decision"]
+    assert "Escalation #1" in json.dumps(sent[1]["payload"])

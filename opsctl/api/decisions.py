@@ -1,7 +1,8 @@
 """Decisions: `decide` an error's numbered option (or a request), `acknowledge`, and `wait_for` the answer.
 
 Each decision or acknowledgement stops the escalation timer (the error becomes `acknowledged`)
-and is announced with purpose "update", so Slack threads and Notion pages show it.
+and is announced (purpose "decision" / "update"), so Slack threads, Notion pages and the agent's
+notify_user hook see it.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def _decide_error(number: int, choice, note: str | None, ctx: Context) -> dict:
             _set_status(ctx, row, "acknowledged", at, note=f"decided: option {option}")
     recorded = errors_table.Recorded(errors_table.get(ctx.conn, number), event_id, False, False)
     facts = {"Decision": f"{option}. {options[option - 1]}", **({"Note": note} if note else {})}
-    result = _announce(ctx, recorded, purpose="update", facts=facts)
+    result = _announce(ctx, recorded, purpose="decision", facts=facts)
     return dict(result, subject="error", option=options[option - 1])
 
 

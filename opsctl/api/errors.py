@@ -55,7 +55,9 @@ def notify_error(type: str, service: str, details: str = "", impact: str = "bloc
                 first_notice = False
         recorded.row = errors_table.get(ctx.conn, row["id"])
     if fix is not None and fix is not remediation.BUSY:
-        return _remediate(ctx, recorded, fix)
+        from .autofix import remediate
+
+        return remediate(ctx, recorded, fix)
     return _announce(ctx, recorded, purpose="notify", send=first_notice, newly_flapping=newly_flapping)
 
 
@@ -68,39 +70,12 @@ def _after_record(ctx: Context, recorded, at: str) -> bool:
     """Timers and flapping after a report was recorded; True when the error just started flapping."""
     if recorded.deduplicated:
         errors_table.update(ctx.conn, recorded.row["id"], timers.on_impact_change(ctx, recorded.row, at))
-    if recorded.regression:
+    if recorded.regression:  # a new incident: the previous one's answer times go
+        errors_table.update(ctx.conn, recorded.row["id"], {"response_seconds": None, "answered_seconds": None})
         newly = flapping.recheck(ctx, recorded.row, at)
         recorded.row = errors_table.get(ctx.conn, recorded.row["id"])
         return newly
     return False
-
-
-def _remediate(ctx: Context, recorded, rule) -> dict:
-    """Run the claimed fix outside any transaction, then resolve or notify."""
-    outcome = remediation.run(rule, recorded.row)
-    at_moment = now()
-    at = to_iso(at_moment)
-    with transaction(ctx.conn):
-        row = errors_table.get(ctx.conn, recorded.row["id"])
-        remediation.record_outcome(ctx, row, rule, outcome, at)
-        notified_meanwhile = row["notified_at"] is not None  # tick took over (the fix overran)
-        event_id = 0
-        if outcome.ok and row["status"] in OPEN_STATUSES:
-            seconds = max(0.0, (at_moment - parse_iso(row["opened_at"])).total_seconds())
-            errors_table.update(ctx.conn, row["id"], {"solution": outcome.summary(rule), "resolution_seconds": seconds})
-            event_id = _set_status(ctx, row, "resolved", at, note=outcome.summary(rule),
-                                   data={"resolution_seconds": seconds, "remediation": rule.name})
-        elif not outcome.ok and not notified_meanwhile:
-            _notify_now(ctx, row, at)
-        recorded.row = errors_table.get(ctx.conn, row["id"])
-        recorded.event_id = event_id or recorded.event_id
-    if outcome.ok:
-        result = _announce(ctx, recorded, purpose="update", send=notified_meanwhile)
-    else:
-        result = _announce(ctx, recorded, purpose="notify", send=not notified_meanwhile,
-                           facts=remediation.failure_facts(rule, outcome))
-    result["remediation"] = outcome.public(rule)
-    return result
 
 
 def track_error(error_type: str, service: str, *, project: str | None = None, impact: str = "warning",
@@ -204,11 +179,13 @@ def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = N
         changes["notified_at"] = at
     if target == "acknowledged" and not row["acknowledged_at"]:
         changes["acknowledged_at"] = at
+    changes.update(_answer_times(row, target, at))
     if target in ("resolved", "false_positive"):
         changes.update(resolved_at=at, next_escalation_at=None)
     if target == "open":  # an explicit reopen is a regression
         changes.update(resolved_at=None, resolution_seconds=None, acknowledged_at=None, notified_at=None,
                        opened_at=at, escalations=0, next_escalation_at=None, decision=None, decision_note=None,
+                       response_seconds=None, answered_seconds=None,
                        regressions=row["regressions"] + 1)
     try:
         errors_table.update(ctx.conn, row["id"], changes)
@@ -224,6 +201,17 @@ def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = N
     if target == "open":
         flapping.recheck(ctx, errors_table.get(ctx.conn, row["id"]), at)
     return event_id
+
+
+def _answer_times(row, target: str, at: str) -> dict:
+    """How long the user took, stored as numbers for the stats (see migration m006)."""
+    if not row["notified_at"] or target not in ("acknowledged", "resolved", "false_positive"):
+        return {}
+    waited = max(0.0, (parse_iso(at) - parse_iso(row["notified_at"])).total_seconds())
+    times = {} if row["answered_seconds"] is not None else {"answered_seconds": waited}
+    if target == "acknowledged" and row["response_seconds"] is None:
+        times["response_seconds"] = waited
+    return times
 
 
 def _announce(ctx: Context, recorded, *, purpose: str, send: bool = True, newly_flapping: bool = False,

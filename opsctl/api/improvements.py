@@ -22,8 +22,14 @@ def log_improvement(department: str, operation: str, improvement: str, *, impact
     }
     ctx = ensure(ctx)
     with transaction(ctx.conn):
-        row, _ = improvements_table.record(ctx.conn, record, at=to_iso(now()), actor=ctx.actor)
-    return improvements_table.to_public(row)
+        row, event_id = improvements_table.record(ctx.conn, record, at=to_iso(now()), actor=ctx.actor)
+    public = improvements_table.to_public(row)
+    from ..delivery import announce
+    from ..delivery.subjects import from_improvement
+
+    deliveries = announce(ctx, from_improvement(public), subject="improvement", subject_id=row["id"],
+                          event_id=event_id, purpose="notify")  # mirrored into Notion when configured
+    return dict(public, deliveries=deliveries)
 
 
 def _targets(values: list[str]) -> list[str]:

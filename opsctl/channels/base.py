@@ -32,10 +32,11 @@ class DeliveryError(Exception):
 
     transient = False
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
+    def __init__(self, message: str, *, retry_after: float | None = None, later_only: bool = False):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        self.later_only = later_only  # transient, but not worth repeating within this run
 
 
 class Transient(DeliveryError):

@@ -59,11 +59,11 @@ class NotifyUserChannel(Channel):
             stdout, stderr = proc.communicate(data, timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill(proc)
-            raise Transient(f"{what} did not finish within {timeout:.0f}s (killed)") from None
+            raise Transient(f"{what} did not finish within {timeout:.0f}s (killed)", later_only=True) from None
         if proc.returncode != 0:
             tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             detail = f": {tail[0][:200]}" if tail[0] else ""
-            raise Transient(f"{what} exited with status {proc.returncode}{detail}")
+            raise Transient(f"{what} exited with status {proc.returncode}{detail}", later_only=True)
         first = stdout.decode("utf-8", "replace").strip().splitlines()[:1]
         return Sent(note=f"hook said: {first[0][:120]}" if first else "hook ran")
 

@@ -36,19 +36,22 @@ class NotionChannel(Channel):
     def client(self, timeout: float):
         import logging
 
-        from notion_client import Client
+        from .lean_imports import lean
 
         base = self.values["api_url"].rstrip("/")
         base = base[:-3] if base.endswith("/v1") else base
-        return Client(auth=self.values["token"], base_url=base, timeout_ms=int(timeout * 1000), retry=False,
-                      log_level=logging.CRITICAL)
+        with lean():
+            from notion_client import Client
+
+            return Client(auth=self.values["token"], base_url=base, timeout_ms=int(timeout * 1000), retry=False,
+                          log_level=logging.CRITICAL)
 
     def send(self, out: Outgoing, *, timeout: float) -> Sent:
+        client = self.client(timeout)
         from notion_client.errors import HTTPResponseError
 
         key, label = SUBJECTS[out.subject]
         what = self.var(key)
-        client = self.client(timeout)
         try:
             schema = resolve(client, self.values[key], out.cache, what=what)
             try:
@@ -117,9 +120,9 @@ class NotionChannel(Channel):
         return super().classify(exc)
 
     def test(self, *, timeout: float) -> str:
+        client = self.client(timeout)
         from notion_client.errors import HTTPResponseError
 
-        client = self.client(timeout)
         found = []
         for subject, (key, _) in SUBJECTS.items():
             if not self.values.get(key):

@@ -14,6 +14,11 @@ COMMANDS: dict[str, str] = {
     "errors": "opsctl.cli.errors_cmd",
     "requests": "opsctl.cli.requests_cmd",
     "improvements": "opsctl.cli.improvements_cmd",
+    "run": "opsctl.cli.run_cmd:run",
+    "jobs": "opsctl.cli.jobs_cmd",
+    "quota": "opsctl.cli.quota_cmd",
+    "integrations": "opsctl.cli.integrations_cmd",
+    "probe": "opsctl.cli.probe_cmd:probe",
     "tick": "opsctl.cli.tick_cmd:tick",
     "decide": "opsctl.cli.decide_cmd:decide",
     "ack": "opsctl.cli.decide_cmd:ack",
@@ -21,6 +26,10 @@ COMMANDS: dict[str, str] = {
     "stats": "opsctl.cli.stats_cmd:stats",
     "digest": "opsctl.cli.stats_cmd:digest",
     "postmortem": "opsctl.cli.postmortem_cmd:postmortem",
+    "deliver": "opsctl.cli.outbox_cmd:deliver",
+    "outbox": "opsctl.cli.outbox_cmd",
+    "channels": "opsctl.cli.channels_cmd",
+    "notion": "opsctl.cli.notion_cmd",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.

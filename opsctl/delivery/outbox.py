@@ -104,11 +104,12 @@ def mark_sent(conn: sqlite3.Connection, row_id: int, token: str, *, remote_id: s
     return bool(changed)
 
 
-def mark_failed(conn: sqlite3.Connection, row_id: int, token: str, *, error: str, retry_in: float | None,
-                max_attempts: int) -> str | None:
-    """Queue for later (retry_in seconds) or, when retrying cannot help or attempts ran out, mark dead.
+def mark_failed(conn: sqlite3.Connection, row_id: int, token: str, *, error: str, transient: bool,
+                retry_after: float | None, policy) -> str | None:
+    """Queue a transient failure for a later attempt; a permanent one, or the last attempt, is dead.
 
-    Returns the new status, or None when the claim had been taken over.
+    Returns "queued", "failed" (permanent: dead now), "dead" (attempts ran out), or None when our
+    claim had expired and another process took the row over.
     """
     error = scrub(error)[:1000]
     with transaction(conn):
@@ -116,12 +117,17 @@ def mark_failed(conn: sqlite3.Connection, row_id: int, token: str, *, error: str
                            (row_id, token)).fetchone()
         if row is None:
             return None
-        dead = retry_in is None or row["attempts"] >= max_attempts
+        if not transient:
+            outcome = "failed"
+        elif row["attempts"] >= policy.max_attempts:
+            outcome = "dead"
+        else:
+            outcome = "queued"
+        due = later(policy.next_delay(row["attempts"], retry_after)) if outcome == "queued" else None
         conn.execute(
             "UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?, claim_token = NULL,"
-            " claimed_until = NULL WHERE id = ?",
-            ("dead" if dead else "queued", error, None if dead else later(retry_in), row_id))
-    return "dead" if dead else "queued"
+            " claimed_until = NULL WHERE id = ?", ("queued" if outcome == "queued" else "dead", error, due, row_id))
+    return outcome
 
 
 def refs(conn: sqlite3.Connection, subject: str, subject_id: int | None, channel: str) -> dict | None:

@@ -2,7 +2,8 @@
 
 Retried: Transient failures (429, 5xx, timeouts, refused connections), with exponential
 backoff and jitter, or exactly the server's Retry-After when it gave one. Never retried:
-Permanent failures (other 4xx, bad tokens). Each try gets at most the time left before the
+Permanent failures (other 4xx, bad tokens), nor a hook command that failed or hung (it may have
+done part of its work; the outbox tries it again later). Each try gets at most the time left before the
 deadline, and no wait is started that would end past it; the last failure is raised so the
 outbox can schedule the next attempt.
 """
@@ -37,9 +38,10 @@ def send(channel: Channel, out: Outgoing, *, deadline: float, timeout: float, tr
     def out_of_time(state) -> bool:
         return time.monotonic() + (state.upcoming_sleep or 0) + 0.2 >= deadline
 
-    backoff = tenacity.wait_exponential_jitter(initial=0.25, max=4, jitter=0.25)
+    backoff = tenacity.wait_exponential(multiplier=0.25, max=4) + tenacity.wait_random(0, 0.25)
     retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception(lambda exc: isinstance(exc, DeliveryError) and exc.transient),
+        retry=tenacity.retry_if_exception(
+            lambda exc: isinstance(exc, DeliveryError) and exc.transient and not exc.later_only),
         wait=wait,
         stop=tenacity.stop_after_attempt(tries) | out_of_time,
         reraise=True,

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..channels.base import Channel, DeliveryError, Outgoing, Sent
+from ..channels.base import Channel, DeliveryError, Outgoing, Permanent, Sent
 from . import retry
 
 GRACE = 0.5  # seconds past the deadline we wait for a send that is finishing
@@ -41,7 +41,10 @@ def send_all(jobs: list[Job], *, budget: float, timeout: float, tries: int) -> I
         except DeliveryError as exc:
             outcome = exc
         except BaseException as exc:  # noqa: BLE001 - a thread must always report back
-            outcome = job.channel.classify(exc)
+            try:
+                outcome = job.channel.classify(exc)
+            except Exception:  # noqa: BLE001 - e.g. the channel's client library is not installed
+                outcome = Permanent(f"{job.channel.channel}: {type(exc).__name__}: {exc}")
         results.put((job, outcome))
 
     # hooks first: a subprocess starts on another core while the others import their clients

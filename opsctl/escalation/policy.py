@@ -21,8 +21,10 @@ from ..vocab import TIERS
 # blocking repeats until acknowledged; warning gets one reminder; info waits for the digest
 DEFAULT_REPEAT = {"blocking": (900.0, 1800.0, 3600.0), "warning": (4 * 3600.0,), "info": ()}
 DEFAULT_MAX = {"blocking": None, "warning": 1, "info": 0}
-# `channels` and `mention` are read by delivery routing for purpose "escalation" / "reminder"
-TIER_KEYS = {"after", "repeat", "max", "channels", "mention"}
+# `channels` narrows where this tier's escalations/reminders go (announce's `channels=`); mentions and
+# escalation-only channels themselves are configured per channel (`channels.<name>.mention.escalation`,
+# `purposes: [escalation]`, see opsctl/routing.py)
+TIER_KEYS = {"after", "repeat", "max", "channels"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class TierPolicy:
     after: float | None  # seconds after the notice; None: no timer
     repeat: tuple[float, ...]  # gaps between further notices; the last one repeats
     max: int | None  # notices at most; None: until acknowledged
+    channels: tuple[str, ...] | None = None  # only these channels get the notices; None: routing decides
 
     @property
     def kind(self) -> str:
@@ -99,7 +102,10 @@ def _tier(impact: str, raw) -> TierPolicy:
     if "max" in raw:
         # null: until acknowledged; 0: never
         limit = None if raw["max"] is None else _count(raw["max"], f"escalation.{impact}.max")
-    return TierPolicy(impact, after, repeat, limit)
+    channels = raw.get("channels")
+    if channels is not None:
+        channels = tuple(str(c) for c in (channels if isinstance(channels, list) else [channels]))
+    return TierPolicy(impact, after, repeat, limit, channels)
 
 
 def from_config(config: dict) -> Policy:

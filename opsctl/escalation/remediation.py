@@ -41,6 +41,12 @@ class Rule:
     cwd: str | None = None
     match: dict = field(default_factory=dict)
 
+    def shown(self) -> list[str]:
+        """The command as stored and shown: secrets in its arguments scrubbed."""
+        from ..scrub import scrub_all
+
+        return scrub_all(self.argv)
+
     def matches(self, row) -> bool:
         for key, wanted in self.match.items():
             value = (row[key] or "").lower()
@@ -59,13 +65,13 @@ class Outcome:
 
     def summary(self, rule: Rule) -> str:
         if self.ok:
-            return f"auto-fixed by remediation `{rule.name}` ({shlex.join(rule.argv)})"
+            return f"auto-fixed by remediation `{rule.name}` ({shlex.join(rule.shown())})"
         why = f"timed out after {rule.timeout:g}s" if self.timed_out else (
             "could not start" if self.exit_code is None else f"failed with exit code {self.exit_code}")
         return f"remediation `{rule.name}` {why}"
 
     def public(self, rule: Rule) -> dict:
-        return {"name": rule.name, "command": rule.argv, "ok": self.ok, "exit_code": self.exit_code,
+        return {"name": rule.name, "command": rule.shown(), "ok": self.ok, "exit_code": self.exit_code,
                 "timed_out": self.timed_out, "seconds": round(self.seconds, 3), "output": self.output}
 
 
@@ -118,7 +124,7 @@ def claim(ctx, row, at: str):
     ctx.conn.execute("UPDATE errors SET remediation_at = ?, remediation_status = 'running', next_escalation_at = ?"
                      " WHERE id = ?", (at, safety, row["id"]))
     add_event(ctx.conn, "error", row["id"], "remediation_started", at=at, actor=ctx.actor,
-              data={"name": rule.name, "command": rule.argv})
+              data={"name": rule.name, "command": rule.shown()})
     return rule
 
 

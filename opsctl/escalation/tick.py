@@ -49,7 +49,7 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
     with transaction(ctx.conn):
         claimed = [plan for plan in plans if _claim(ctx, plan, at)]
         back = [(row, event_id) for row in requests if (event_id := resurface.claim(ctx, row, at)) is not None]
-    result["notices"] = [_send(ctx, plan, at_moment) for plan in claimed if plan["kind"] != "stale"]
+    result["notices"] = [_send(ctx, plan, at_moment, policy) for plan in claimed if plan["kind"] != "stale"]
     result["resurfaced"] = [_send_request(ctx, row, event_id) for row, event_id in back]
     return result
 
@@ -99,7 +99,7 @@ def _claim(ctx, plan: dict, at: str) -> bool:
     return claimed
 
 
-def _send(ctx, plan: dict, at_moment) -> dict:
+def _send(ctx, plan: dict, at_moment, policy) -> dict:
     from ..delivery import announce
     from ..ledger import errors_table
     from .notices import for_error
@@ -108,8 +108,10 @@ def _send(ctx, plan: dict, at_moment) -> dict:
     note = for_error(error, plan["kind"], plan["level"], at_moment, plan["due_at"], plan["catch_up"])
     purpose = "notify" if plan["kind"] == "notice" else plan["kind"]
     public = _public(plan)
+    only = policy.tier(error["impact"]).channels if purpose != "notify" else None
+    narrowing = {"channels": list(only)} if only else {}  # the tier's `channels:`, when configured
     public["deliveries"] = announce(ctx, note, subject="error", subject_id=plan["row"]["id"],
-                                    event_id=plan["event_id"], purpose=purpose)
+                                    event_id=plan["event_id"], purpose=purpose, **narrowing)
     public["notification"] = note.payload()
     return public
 

@@ -13,13 +13,14 @@ the notify machinery is imported only when something has to change.
 from __future__ import annotations
 
 from ..ids import format_id
-from ..ledger.errors_table import fingerprint
 
 _OPEN = "('open', 'escalated', 'acknowledged')"
 
 
 def find_open(conn, error_type: str, service: str, project: str | None = None):
     """The open error for this type/service/project, or None."""
+    from ..ledger.errors_table import fingerprint
+
     return conn.execute(
         f"SELECT id, status, source, impact FROM errors WHERE fingerprint = ? AND status IN {_OPEN}",
         (fingerprint(error_type, service, project),)).fetchone()
@@ -64,5 +65,8 @@ def resolve_id(ctx, error_id: int, solution: str) -> str | None:
 
 def brief(result: dict) -> dict:
     """What a check reports about the error it raised."""
-    return {"id": result["id"], "status": result["status"], "occurrences": result["occurrences"],
-            "deduplicated": result["deduplicated"], "deliveries": result.get("deliveries", [])}
+    notification = result.get("notification") or {}
+    return {"id": result["id"], "status": result["status"], "impact": result["impact"],
+            "occurrences": result["occurrences"], "deduplicated": result["deduplicated"],
+            "regression": result.get("regression", False), "deliveries": result.get("deliveries", []),
+            "message": notification.get("message")}

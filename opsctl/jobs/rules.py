@@ -49,11 +49,7 @@ class Rule:
 
     def matches(self, facts: Mapping[str, Any]) -> bool:
         """False, not an error, when the expression cannot be evaluated for these facts."""
-        evaluator = simpleeval.EvalWithCompoundTypes(names=dict(facts), functions=dict(FUNCTIONS))  # it adds to the dict
-        try:
-            return bool(evaluator.eval(self.when, previously_parsed=self.tree.body))
-        except (simpleeval.InvalidExpression, TypeError, ValueError, ArithmeticError, LookupError):
-            return False
+        return holds(self.when, self.tree, facts)
 
     def render(self, facts: Mapping[str, Any]) -> str:
         return scrub(render(self.message, {"rule": self.name, **facts}))
@@ -87,14 +83,31 @@ def compile_rule(raw: Mapping[str, Any], index: int = 0) -> Rule:
     message = raw.get("message") or "Rule {rule} matched for job {job}"
     if not isinstance(message, str):
         raise InvalidInput(f"{label}: 'message' must be text")
+    expression, tree = compile_expression(when, label)
+    return Rule(name, expression, severity, message, tree)
+
+
+def compile_expression(when: str, label: str, extra_nodes: tuple = ()) -> tuple[str, ast.Expression]:
+    """Check an expression once (InvalidInput naming `label`); `holds` evaluates it later.
+
+    extra_nodes: syntax allowed beyond the rules' (probes add subscripts: body["checks"]["db"])."""
     expression = _ALIASES.sub(lambda m: m.group(1) or (" and " if m.group() == "&&" else " or "), when).strip()
     try:
         tree = ast.parse(expression, mode="eval")
-        _check(tree)
+        _check(tree, extra_nodes)
     except (SyntaxError, ValueError) as exc:
         reason = exc.msg if isinstance(exc, SyntaxError) else str(exc)
         raise InvalidInput(f"{label}: invalid expression {when!r}: {reason}") from None
-    return Rule(name, expression, severity, message, tree)
+    return expression, tree
+
+
+def holds(expression: str, tree: ast.Expression, names: Mapping[str, Any]) -> bool:
+    """False, not an error, when the expression cannot be evaluated for these names."""
+    evaluator = simpleeval.EvalWithCompoundTypes(names=dict(names), functions=dict(FUNCTIONS))  # it adds to the dict
+    try:
+        return bool(evaluator.eval(expression, previously_parsed=tree.body))
+    except (simpleeval.InvalidExpression, TypeError, ValueError, ArithmeticError, LookupError, AttributeError):
+        return False
 
 
 def evaluate(rules: Iterable[Rule], facts: Mapping[str, Any]) -> list[Alert]:
@@ -116,13 +129,13 @@ def render(template: str, values: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(one, template)
 
 
-def _check(tree: ast.Expression) -> None:
+def _check(tree: ast.Expression, extra_nodes: tuple = ()) -> None:
     """Reject what simpleeval would only refuse at evaluation time."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.operator, ast.unaryop, ast.cmpop)):
             if not isinstance(node, _OPERATORS):
                 raise ValueError(f"operator {type(node).__name__} is not allowed")
-        elif not isinstance(node, _NODES):
+        elif not isinstance(node, _NODES + tuple(extra_nodes)):
             raise ValueError(f"{type(node).__name__} is not allowed")
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:

@@ -111,19 +111,49 @@ def _wait(proc: subprocess.Popen, timeout: float | None, grace: float) -> tuple[
         received.append(signum)
         _killpg(proc.pid, signum)
 
-    with _forwarding(forward):
-        while not _exited(proc.pid):
-            now = time.monotonic()
-            if deadline is not None and now >= deadline and not timed_out:
-                timed_out = True
-                _killpg(proc.pid, signal.SIGTERM)
-            if (timed_out or received) and kill_at is None:
-                kill_at = now + grace  # we are asked to stop: give the job `grace`, then KILL
-            if kill_at is not None and now >= kill_at:
-                _killpg(proc.pid, signal.SIGKILL)
-                kill_at = float("inf")
-            time.sleep(_POLL)
+    pause = _ExitPause(proc.pid)
+    try:
+        with _forwarding(forward):
+            while not _exited(proc.pid):
+                now = time.monotonic()
+                if deadline is not None and now >= deadline and not timed_out:
+                    timed_out = True
+                    _killpg(proc.pid, signal.SIGTERM)
+                if (timed_out or received) and kill_at is None:
+                    kill_at = now + grace  # we are asked to stop: give the job `grace`, then KILL
+                if kill_at is not None and now >= kill_at:
+                    _killpg(proc.pid, signal.SIGKILL)
+                    kill_at = float("inf")
+                pause(_POLL)
+    finally:
+        pause.close()
     return timed_out, (received[0] if received else None)
+
+
+class _ExitPause:
+    """Sleep up to `seconds`, waking as soon as the process exits (a pidfd where the OS has
+    them, else short sleeps growing to `seconds`): a quick job costs no polling delay."""
+
+    def __init__(self, pid: int):
+        self.step = 0.001
+        try:
+            self.fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.fd = None
+
+    def __call__(self, seconds: float) -> None:
+        if self.fd is None:
+            time.sleep(min(self.step, seconds))
+            self.step *= 2
+            return
+        import select
+
+        select.select([self.fd], [], [], seconds)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _sweep_group(pgid: int, pumps: list[Pump], grace: float) -> None:

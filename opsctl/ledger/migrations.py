@@ -229,3 +229,24 @@ def m005_report_indexes(db):
             AND status = 'resolved' AND (cause IS NULL OR detection IS NULL OR solution IS NULL OR prevention IS NULL);
         """
     )
+
+
+@migration
+def m006_answer_times(db):
+    # Stats read how long the user took as plain numbers, not per-row date arithmetic:
+    # response_seconds = notified -> acknowledged; answered_seconds = notified -> first answer
+    # (acknowledged or resolved). Written by api.errors._set_status; back-filled here.
+    db.executescript(
+        """
+        ALTER TABLE errors ADD COLUMN response_seconds REAL;
+        ALTER TABLE errors ADD COLUMN answered_seconds REAL;
+        UPDATE errors SET response_seconds = MAX(0, (julianday(acknowledged_at) - julianday(notified_at)) * 86400)
+            WHERE acknowledged_at IS NOT NULL AND notified_at IS NOT NULL;
+        UPDATE errors SET answered_seconds =
+            MAX(0, (julianday(COALESCE(acknowledged_at, resolved_at)) - julianday(notified_at)) * 86400)
+            WHERE notified_at IS NOT NULL AND COALESCE(acknowledged_at, resolved_at) IS NOT NULL;
+        DROP INDEX errors_stats;
+        CREATE INDEX errors_stats ON errors(opened_at, impact, type, service, project, status, occurrences,
+            resolution_seconds, notified_at, response_seconds, answered_seconds, escalations, regressions);
+        """
+    )

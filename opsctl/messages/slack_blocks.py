@@ -24,6 +24,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def mrkdwn(text: str) -> str:
+    """User text as Slack mrkdwn: escaped, and markdown **bold** as Slack's *bold*."""
+    return escape(text).replace("**", "*")
+
+
 def cut(text: str, limit: int, *, where: str | None = None) -> str:
     if len(text) <= limit:
         return text
@@ -56,7 +61,7 @@ def render(note: Notification, *, mention: str | None = None, status_line: str |
     if fields:
         blocks.append({"type": "section", "fields": fields[:10]})
     if note.details:
-        blocks.append(_section(f"*Details:*\n{escape(note.details)}", where))
+        blocks.append(_section(f"*Details:*\n{mrkdwn(note.details)}", where))
     if note.options:
         numbered = "\n".join(f"{n}. {escape(option)}" for n, option in enumerate(note.options, 1))
         blocks.append(_section(f"*Options:*\n{numbered}", where))

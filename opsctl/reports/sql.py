@@ -1,29 +1,41 @@
-"""SQL helpers shared by the reports: percentiles in one sorted pass, seconds between timestamps."""
+"""SQL helpers shared by the reports: percentiles in one sorted pass, a memory-mapped read."""
 
 from __future__ import annotations
 
 import sqlite3
 
-
-def seconds_between(start: str, end: str) -> str:
-    """An SQL expression: seconds from column `start` to column `end` (ISO-8601 text)."""
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+MMAP_BYTES = 1 << 30  # reports read big index ranges: map the file instead of copying page by page
 
 
-def percentiles(conn: sqlite3.Connection, value_sql: str, from_where: str, params, ps=(0.5, 0.9)) -> dict:
-    """Nearest-rank percentiles of `value_sql` over `FROM ... WHERE ...`, plus the count.
+def for_reports(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    return conn
 
-    One query: the values are numbered in order once; the wanted ranks are picked by SQL.
+
+def rank(count: int, p: float) -> int:
+    """Nearest-rank: the 1-based position of percentile p among `count` sorted values."""
+    return max(1, int(count * p + 0.9999999))
+
+
+def percentiles(conn: sqlite3.Connection, value_sql: str, from_where: str, params, ps=(0.5, 0.9),
+                count: int | None = None) -> dict:
+    """Nearest-rank percentiles of `value_sql` over `FROM ... WHERE ...` (NULLs ignored), plus the count.
+
+    The values are numbered in order by one SQL window pass; only the wanted ranks come back.
+    Pass `count` when another aggregate already knows how many non-NULL values there are.
     """
-    ranks = ", ".join(f"MAX(1, CAST(n * {p!r} + 0.9999999 AS INTEGER))" for p in ps)
-    sql = (f"SELECT v, rn, n FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn, COUNT(*) OVER () AS n"
-           f" FROM (SELECT {value_sql} AS v {from_where}) WHERE v IS NOT NULL) WHERE rn IN ({ranks})")
-    rows = conn.execute(sql, params).fetchall()
-    out = {"count": rows[0][2] if rows else 0}
-    by_rank = {row[1]: row[0] for row in rows}
+    if count is None:
+        count = conn.execute(f"SELECT COUNT({value_sql}) {from_where}", params).fetchone()[0]
+    out: dict = {"count": count}
+    wanted = {p: rank(count, p) for p in ps} if count else {}
+    by_rank = {}
+    if wanted:
+        marks = ", ".join("?" * len(wanted))
+        sql = (f"SELECT v, rn FROM (SELECT {value_sql} AS v, ROW_NUMBER() OVER (ORDER BY {value_sql}) AS rn"
+               f" {from_where} AND {value_sql} IS NOT NULL) WHERE rn IN ({marks})")
+        by_rank = dict((rn, v) for v, rn in conn.execute(sql, (*params, *wanted.values())))
     for p in ps:
-        n = out["count"]
-        rank = max(1, int(n * p + 0.9999999)) if n else None
-        out[f"p{int(round(p * 100))}"] = None if rank is None else round(by_rank[rank], 3)
+        value = by_rank.get(wanted.get(p))
+        out[f"p{int(round(p * 100))}"] = None if value is None else round(value, 3)
     out["median"] = out.pop("p50", None)
     return out

@@ -12,7 +12,7 @@ from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
 from ..durations import parse_since
 from ..vocab import OPEN_STATUSES, TIERS
-from .sql import percentiles, seconds_between
+from .sql import for_reports, percentiles
 
 WINDOW = "FROM errors WHERE opened_at >= ?"
 OPEN = "('open', 'escalated', 'acknowledged')"
@@ -22,18 +22,27 @@ def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> di
     ctx = ensure(ctx)
     at = now()
     start = to_iso(parse_since(since, at))
-    conn = ctx.conn
+    conn = for_reports(ctx.conn)
+    # one pass over the window: frequency, counters and tier deadlines per (type, service, project, impact);
+    # a deadline is met when the first answer came within the tier's time, missed when it came later or
+    # has not come and the deadline (notified before `cutoff`) has passed
+    tiered = "impact IN ('blocking', 'warning') AND notified_at IS NOT NULL"
+    limit, cutoff = "CASE impact WHEN 'blocking' THEN ? ELSE ? END", "CASE impact WHEN 'blocking' THEN ? ELSE ? END"
     groups = conn.execute(
         "SELECT type, service, project, impact, COUNT(*), SUM(occurrences), SUM(escalations), SUM(regressions),"
-        f" SUM(status IN {OPEN}) {WINDOW} GROUP BY type, service, project, impact", (start,)).fetchall()
+        f" SUM(status IN {OPEN}), COUNT(resolution_seconds), COUNT(response_seconds),"
+        f" SUM(CASE WHEN {tiered} THEN answered_seconds <= {limit} END),"
+        f" SUM(CASE WHEN {tiered} THEN answered_seconds > {limit} OR answered_seconds IS NULL"
+        f"  AND notified_at < {cutoff} END),"
+        f" SUM({tiered}) {WINDOW} GROUP BY type, service, project, impact",
+        (*_limits(), *_limits(), *_cutoffs(at), start)).fetchall()
     report = {"since": start, "until": to_iso(at), **_frequency(groups, top)}
     report["per_day"] = _per_day(conn, start, at)
-    report["resolution_seconds"] = percentiles(conn, "resolution_seconds", WINDOW + " AND resolved_at IS NOT NULL",
-                                               (start,))
-    report["response_seconds"] = percentiles(conn, seconds_between("notified_at", "acknowledged_at"),
-                                             WINDOW + " AND acknowledged_at IS NOT NULL AND notified_at IS NOT NULL",
-                                             (start,))
-    report["deadlines"] = _deadlines(conn, start, at)
+    report["resolution_seconds"] = percentiles(conn, "resolution_seconds", WINDOW, (start,),
+                                               count=sum(g[9] for g in groups))
+    report["response_seconds"] = percentiles(conn, "response_seconds", WINDOW, (start,),
+                                             count=sum(g[10] for g in groups))
+    report["deadlines"] = _deadlines(groups)
     report["backlog"] = _backlog(conn, top)
     report["postmortems_pending"] = conn.execute(
         "SELECT COUNT(*) FROM errors WHERE impact = 'blocking' AND status = 'resolved' AND (cause IS NULL OR"
@@ -53,7 +62,7 @@ def _frequency(groups, top: int) -> dict:
     tallies = {key: {} for key in ("type", "service", "project", "impact")}
     totals = {"errors": 0, "occurrences": 0, "escalations": 0, "regressions": 0, "still_open": 0}
     issues = []
-    for type_, service, project, impact, count, occurrences, escalations, regressions, still_open in groups:
+    for type_, service, project, impact, count, occurrences, escalations, regressions, still_open, *_ in groups:
         totals["errors"] += count
         totals["occurrences"] += occurrences or 0
         totals["escalations"] += escalations or 0
@@ -81,30 +90,35 @@ def _frequency(groups, top: int) -> dict:
 
 
 def _per_day(conn, start: str, at) -> list[dict]:
-    counts = dict(conn.execute(f"SELECT substr(opened_at, 1, 10), COUNT(*) {WINDOW} GROUP BY 1", (start,)))
-    day, last, series = parse_iso(start).date(), at.date(), []
-    while day <= last and len(series) < 3660:
-        series.append({"day": day.isoformat(), "errors": counts.get(day.isoformat(), 0)})
-        day += timedelta(days=1)
-    return series
+    """Errors opened per day: one index range count per day (no sort of the whole window)."""
+    first, last = parse_iso(start).date(), at.date()
+    days = [first + timedelta(days=n) for n in range(min((last - first).days + 1, 3660))]
+    bounds = [(max(start, d.isoformat()), (d + timedelta(days=1)).isoformat()) for d in days]
+    if not bounds:
+        return []
+    values = ", ".join("(?, ?)" for _ in bounds)
+    rows = conn.execute(f"WITH d(lo, hi) AS (VALUES {values}) SELECT lo, (SELECT COUNT(*) FROM errors"
+                        " WHERE opened_at >= d.lo AND opened_at < d.hi) FROM d",
+                        [x for pair in bounds for x in pair]).fetchall()
+    return [{"day": day.isoformat(), "errors": count} for day, (_, count) in zip(days, rows)]
 
 
-def _deadlines(conn, start: str, at) -> dict:
+def _deadlines(groups) -> dict:
     """Tier deadlines: answered (acknowledged or resolved) within the tier's time after the notice."""
-    answered = "COALESCE(acknowledged_at, resolved_at)"
-    limit = "CASE impact WHEN 'blocking' THEN ? ELSE ? END"
-    rows = conn.execute(
-        f"SELECT impact,"
-        f" SUM({answered} IS NOT NULL AND {seconds_between('notified_at', answered)} <= {limit}),"
-        f" SUM(({answered} IS NOT NULL AND {seconds_between('notified_at', answered)} > {limit})"
-        f"  OR ({answered} IS NULL AND {seconds_between('notified_at', '?')} > {limit})),"
-        f" COUNT(*) {WINDOW} AND impact IN ('blocking', 'warning') AND notified_at IS NOT NULL GROUP BY impact",
-        (*_limits(), *_limits(), to_iso(at), *_limits(), start)).fetchall()
     out = {impact: {"within_seconds": TIERS[impact].respond_within_seconds, "met": 0, "missed": 0, "pending": 0}
            for impact in ("blocking", "warning")}
-    for impact, met, missed, total in rows:
-        out[impact].update(met=met or 0, missed=missed or 0, pending=total - (met or 0) - (missed or 0))
+    for group in groups:
+        impact, met, missed, total = group[3], group[11] or 0, group[12] or 0, group[13] or 0
+        if impact in out:
+            out[impact]["met"] += met
+            out[impact]["missed"] += missed
+            out[impact]["pending"] += total - met - missed
     return out
+
+
+def _cutoffs(at) -> tuple[str, str]:
+    """Notified before these, an unanswered error has missed its deadline."""
+    return tuple(to_iso(at - timedelta(seconds=limit)) for limit in _limits())
 
 
 def _limits() -> tuple[int, int]:

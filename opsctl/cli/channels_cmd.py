@@ -1,0 +1,58 @@
+"""`opsctl channels list|test`: what is configured (secrets masked) and whether it works."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .output import JsonFlag, emit_json, table
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Where notifications go: Slack, Notion, the notify_user hook, webhooks.",
+                        no_args_is_help=True)
+    group.command("list")(list_channels)
+    group.command("test")(test_channels)
+    app.add_typer(group, name="channels")
+
+
+def list_channels(json_out: JsonFlag = False):
+    """Show the configured channels, their settings (secrets masked) and routing filters.
+
+    Example: opsctl channels list
+    """
+    from ..channels.admin import list_channels as run
+
+    channels = run()
+    if json_out:
+        emit_json({"channels": channels, "count": len(channels)})
+        return
+    table("Channels", ["channel", "type", "ready", "settings", "routing"],
+          [[c["channel"], c["type"], "yes" if c["ready"] else f"no: {c['missing']}",
+            ", ".join(f"{k}={v}" for k, v in c["settings"].items()),
+            ", ".join(f"{k}={v}" for k, v in c["routing"].items())] for c in channels],
+          empty="no channel configured: notifications are only recorded and shown in the terminal "
+                "(see docs/channels.md)")
+
+
+def test_channels(
+    names: Annotated[Optional[list[str]], typer.Argument(help="Only these channels (default: all).")] = None,
+    json_out: JsonFlag = False,
+):
+    """Send a test message to each configured channel now and report what happened.
+
+    Exits 1 when a channel failed. Example: opsctl channels test slack
+    """
+    from ..channels.admin import test_channels as run
+
+    results = run(names)
+    failed = [r for r in results if r["status"] == "failed"]
+    if json_out:
+        emit_json({"channels": results, "ok": not failed})
+    else:
+        table("Channel test", ["channel", "type", "result", "seconds", "detail"],
+              [[r["channel"], r["type"], r["status"], r["seconds"], r["detail"]] for r in results],
+              empty="no channel configured (see docs/channels.md)")
+    if failed:
+        raise typer.Exit(1)

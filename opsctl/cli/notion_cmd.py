@@ -1,0 +1,34 @@
+"""`opsctl notion setup`: create the Notion databases opsctl mirrors the ledger into."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .output import JsonFlag, emit_json
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Notion databases for errors, requests and improvements.", no_args_is_help=True)
+    group.command("setup")(setup)
+    app.add_typer(group, name="notion")
+
+
+def setup(
+    parent_page: Annotated[str, typer.Option("--parent-page", help="The page (id or URL) to create the databases in; share it with the integration first.")],
+    json_out: JsonFlag = False,
+):
+    """Create the errors, requests and improvements databases and print the ids for .env.
+
+    Needs NOTION_TOKEN. Example: opsctl notion setup --parent-page 1f2e3d4c5b6a79880123456789abcdef >> .env
+    """
+    from ..channels.notion_setup import setup as run
+
+    result = run(parent_page)
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo("# Notion databases created; add these lines to .env:", err=True)
+    for line in result["env"]:
+        typer.echo(line)

@@ -1,0 +1,43 @@
+"""Ledger records as deliveries carry them: a snapshot taken when the delivery is queued."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import fields
+
+from ..messages.model import Notification
+
+_FIELDS = {f.name for f in fields(Notification)}
+
+
+def snapshot(conn: sqlite3.Connection, subject: str, subject_id: int | None) -> dict | None:
+    """The record's public JSON (what `errors show --json` prints, without history)."""
+    if subject_id is None:
+        return None
+    if subject == "error":
+        from ..ledger import errors_table as table
+    elif subject == "request":
+        from ..ledger import requests_table as table
+    elif subject == "improvement":
+        from ..ledger import improvements_table as table
+    else:
+        return None
+    row = table.get(conn, subject_id)
+    return None if row is None else table.to_public(row)
+
+
+def notification_from(payload: dict) -> Notification:
+    """Rebuild the notification stored in an outbox row."""
+    return Notification(**{k: v for k, v in payload.items() if k in _FIELDS})
+
+
+def from_improvement(improvement: dict) -> Notification:
+    return Notification(
+        id=improvement["id"],
+        kind="improvement",
+        title=f"Improvement: {improvement['operation']}",
+        details=improvement["improvement"],
+        facts={k: v for k, v in (("Department", improvement.get("department")),
+                                 ("Category", improvement.get("category")),
+                                 ("Impact", improvement.get("impact"))) if v},
+    )

@@ -1,0 +1,104 @@
+"""`opsctl integrations add`: append a row to the table (when a request is approved and integrated).
+
+The file is edited in place — only one line is inserted after the table's last
+row, the rest of the document is kept byte for byte — under an OS lock and
+written atomically (temp file + rename), so two agents adding at once both land.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from .. import clock
+from ..context import Context, ensure
+from ..errors import InvalidInput
+from .document import COLUMNS, HEADERS, fold, parse
+
+TEMPLATE = """# Integrations
+
+Every external service we depend on, its limits, where its credentials live, how its usage is
+watched and what we fall back to. `opsctl integrations check` reviews this table;
+`opsctl quota check` reads the usage sources in the YAML block below.
+
+| {headers} |
+|{rule}|
+
+```yaml
+services: {{}}
+```
+"""
+
+
+def add_integration(service: str, *, tier: str = "", limits: str = "", credential: str = "", monitoring: str = "",
+                    backup: str = "", request: str | None = None, ctx: Context | None = None) -> dict:
+    from ..api.inputs import text
+    from . import locate
+
+    values = {"service": text("service", service), "tier": tier, "limits": limits, "credential": credential,
+              "monitoring": monitoring, "backup": backup}
+    for key, value in values.items():
+        value = (value or "").strip()
+        if "\n" in value or "\r" in value:
+            raise InvalidInput(f"--{key} must be one line")
+        values[key] = value.replace("|", "\\|")
+    ctx = ensure(ctx)
+    ctx.conn  # a broken ledger fails here, before the document is touched
+    path = locate(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    locks = ctx.settings.home / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / "integrations.md.lock", "a") as guard:  # not beside the document: it may live in a repo
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        text_ = path.read_text(encoding="utf-8") if path.is_file() else _template()
+        inventory = parse(text_, path)
+        if inventory.find(service):
+            row = inventory.find(service)
+            raise InvalidInput(f"{row.service!r} is already in {path} (line {row.line}); edit that row instead")
+        if inventory.table_end is None:
+            raise InvalidInput(f"{path} has no integrations table to add to; add a table with the columns "
+                               f"{' | '.join(HEADERS.values())}")
+        line = "| " + " | ".join(values.get(key, "") if key else "" for key in inventory.header) + " |"
+        lines = text_.splitlines(keepends=True)
+        at = inventory.table_end
+        if at > 0 and not lines[at - 1].endswith("\n"):
+            lines[at - 1] += "\n"
+        lines.insert(at, line + "\n")
+        _write(path, "".join(lines))
+    _remember(ctx, values["service"])
+    decided = None
+    if request:
+        from ..api.requests import decide_request
+
+        decided = decide_request(request, "integrate", note=f"added to {path.name}", ctx=ctx)
+    return {"service": service.strip(), "file": str(path), "line": at + 1, "row": line,
+            "request": {"id": decided["id"], "status": decided["status"]} if decided else None}
+
+
+def _template() -> str:
+    return TEMPLATE.format(headers=" | ".join(HEADERS[k] for k in COLUMNS), rule="|".join(["---"] * len(COLUMNS)))
+
+
+def _write(path: Path, text: str) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temp, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    if path.exists():
+        os.chmod(temp, path.stat().st_mode & 0o777)
+    os.replace(temp, path)
+
+
+def _remember(ctx: Context, service: str) -> None:
+    """When it was added: a new row is not 'unused' during its first 30 days."""
+    from ..ledger import transaction
+
+    with transaction(ctx.conn):
+        ctx.conn.execute("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
+                         (added_key(service), clock.now_iso(), clock.now_iso()))
+
+
+def added_key(service: str) -> str:
+    return f"integration_added:{fold(service)}"

@@ -1,0 +1,8 @@
+"""API quotas and credentials, checked before they block: sources, readings, forecast, judgement.
+
+- `sources`: where numbers come from (HTTP JSON, rate-limit headers, a command, by hand)
+- `readings`: the `quota_readings` table
+- `forecast`: when the quota runs out at the current rate
+- `judge`: thresholds and credential expiry -> errors (raise / resolve)
+- `check`: `opsctl quota check`, all services at once; `record`: `quota record` / `quota list`
+"""

@@ -1,0 +1,65 @@
+"""`opsctl quota record` (numbers read by hand) and `opsctl quota list` (the latest of each service)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import clock
+from ..context import Context, ensure
+from ..errors import InvalidInput
+from . import readings
+from .check import FORECAST_DAYS, Task, settle
+from .forecast import forecast as predict
+from .sources import CheckFailed, Reading, moment
+
+
+def record_usage(service: str, *, used: float | None = None, limit: float | None = None,
+                 remaining: float | None = None, resets_at: str | None = None, ctx: Context | None = None) -> dict:
+    """Record a reading and judge it at once: at 80 % it warns, at 100 % it blocks."""
+    from ..api.inputs import text
+
+    service = text("service", service)
+    for name, value in (("--used", used), ("--limit", limit), ("--remaining", remaining)):
+        if value is not None and value < 0:
+            raise InvalidInput(f"{name} must not be negative")
+    reset = None
+    if resets_at:
+        reset = moment(resets_at)
+        if reset is None:
+            raise InvalidInput(f"invalid --resets-at {resets_at!r}; use a date like 2026-12-01")
+    try:
+        reading = Reading(used, limit, remaining, reset, "manual").complete()
+    except CheckFailed:
+        raise InvalidInput("give two of --used, --limit, --remaining (and a limit above 0)") from None
+    ctx = ensure(ctx)
+    task = _task(ctx, service)
+    return settle(ctx, task, ctx.config.get("quota") or {}, reading=reading)
+
+
+def list_quotas(*, ctx: Context | None = None) -> dict:
+    """The newest reading or failed check per service, with its forecast (no fetching)."""
+    ctx = ensure(ctx)
+    since = clock.to_iso(clock.now() - timedelta(days=FORECAST_DAYS))
+    found = []
+    for row in readings.latest(ctx.conn):
+        item = {"service": row["service"], "at": row["at"], "source": row["source"], "used": row["used"],
+                "limit": row["limit_value"], "remaining": row["remaining"], "resets_at": row["resets_at"],
+                "problem": row["problem"], "percent": None, "forecast": None, "forecast_text": None}
+        if row["used"] is not None and row["limit_value"]:
+            item["percent"] = round(row["used"] / row["limit_value"] * 100, 1)
+            outlook = predict(readings.history(ctx.conn, row["service"], since), row["resets_at"])
+            if outlook:
+                item.update(forecast=outlook.public(), forecast_text=outlook.text(clock.now()))
+        found.append(item)
+    return {"quotas": found, "count": len(found)}
+
+
+def _task(ctx: Context, service: str) -> Task:
+    """The inventory's settings for the service (its name as written there, thresholds, backup)."""
+    from ..inventory import load
+    from ..inventory.review import stated
+
+    row = load(ctx).find(service)
+    if row is None:
+        return Task(service, spec={"type": "manual"})
+    return Task(row.service, spec={"type": "manual"}, settings=row.config, backup=stated(row.backup))

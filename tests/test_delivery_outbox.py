@@ -1,0 +1,158 @@
+"""The durable outbox: what fails stays queued, `opsctl deliver` sends it later exactly once, dead ends loudly."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+from opsctl import clock, notify_error, update_error
+from opsctl.context import Context
+from opsctl.delivery import drain
+from tests.delivery_support import (T0, blocking, deliveries, hook, notion_env, outbox_rows, pages_in,  # noqa: F401
+                                    slack_env, write_config)
+
+
+def _later(minutes: float) -> None:
+    clock.set_now(T0.replace() + __import__("datetime").timedelta(minutes=minutes))
+
+
+def test_server_error_queues_then_deliver_sends_exactly_once(slack_env, hook):
+    clock.set_now(T0)
+    slack_env.fail_next("chat.postMessage", status=500, times=3)
+    result = notify_error(**blocking())
+    assert deliveries(result) == {"slack": "queued", "notify_user": "sent"}
+    assert "HTTP 500" in result["deliveries"][-1]["error"] or "unavailable" in json.dumps(result["deliveries"])
+    assert slack_env.messages == []
+    assert drain(Context())["sent"] == 0  # not due yet: the clock has not moved
+    _later(10)
+    counts = drain(Context())
+    assert (counts["sent"], counts["queued"]) == (1, 0)
+    assert len(slack_env.messages) == 1 and len(hook.calls()) == 1
+    _later(60)
+    assert drain(Context())["sent"] == 0 and len(slack_env.messages) == 1
+
+
+def test_connection_refused_is_queued_and_delivered_when_the_server_is_back(fake_slack, monkeypatch, run_cli):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("SLACK_BOT_TOKEN", fake_slack.token)
+    monkeypatch.setenv("SLACK_CHANNEL", "#general")
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{closed_port}/api/")
+    monkeypatch.setenv("OPSCTL_NOW", "2026-03-02T09:00:00Z")
+    code, out, _ = run_cli(*["notify-error", "--type", "api_limit", "--service", "X", "--json"])
+    assert code == 0 and json.loads(out)["deliveries"][0]["status"] == "queued"
+    assert "unreachable" in json.loads(out)["deliveries"][0]["error"] or "network" in out
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    monkeypatch.setenv("OPSCTL_NOW", "2026-03-02T09:10:00Z")
+    code, out, _ = run_cli("deliver", "--json")
+    assert code == 0 and json.loads(out)["sent"] == 1
+    code, out, _ = run_cli("deliver", "--json")
+    assert json.loads(out)["sent"] == 0 and len(fake_slack.messages) == 1
+
+
+def test_a_hanging_server_does_not_hold_the_command_past_its_budget(slack_env, hook, cli):
+    write_config("outbox: {timeout: 1, budget: 2}\n")
+    slack_env.hang_next("chat.postMessage", times=10)  # every try hangs until the fake stops
+    started = time.monotonic()
+    proc = cli("notify-error", "--type", "api_limit", "--service", "X", "--json",
+               env={"OPSCTL_NOTIFY_USER_CMD": hook.command()})
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert deliveries(json.loads(proc.stdout)) == {"slack": "queued", "notify_user": "sent"}
+    assert elapsed < 2 + 4  # the budget, plus process start-up on a busy machine
+
+
+def test_attempts_run_out_then_dead_raises_a_system_error_not_sent_to_the_dead_channel(slack_env, hook):
+    write_config("outbox: {max_attempts: 3, tries: 1}\n")
+    clock.set_now(T0)
+    slack_env.fail_next("chat.postMessage", status=503, times=100)
+    notify_error(**blocking())
+    for minutes in (30, 90):
+        _later(minutes)
+        drain(Context())
+    [row] = [r for r in outbox_rows() if r["channel"] == "slack"]
+    assert row["status"] == "dead" and row["attempts"] == 3 and "503" in row["last_error"]
+    alarms = [c["payload"] for c in hook.calls() if c["payload"]["type"] == "system_error"]
+    assert [a["service"] for a in alarms] == ["opsctl channel: slack"]
+    assert "opsctl outbox retry --dead" in alarms[0]["message"]
+    slack_rows = [r for r in outbox_rows() if r["channel"] == "slack"]
+    assert len(slack_rows) == 1  # the alarm about Slack was never queued for Slack
+    # more failures add occurrences to the same open alarm instead of a storm of notices
+    notify_error(**blocking(service="Other"))
+    _later(200)
+    for minutes in (300, 400, 500):
+        _later(minutes)
+        drain(Context())
+    assert len([c for c in hook.calls() if c["payload"]["type"] == "system_error"]) == 1
+
+
+def test_dead_deliveries_can_be_retried(slack_env, run_cli):
+    slack_env.fail_next("chat.postMessage", ok_false="channel_not_found")
+    notify_error(**blocking())
+    code, out, _ = run_cli("outbox", "list", "--status", "dead", "--json")
+    [row] = json.loads(out)["deliveries"]
+    assert row["channel"] == "slack" and row["about"] == "error-1" and "channel_not_found" in row["last_error"]
+    code, out, _ = run_cli("outbox", "retry", row["id"], "--json")
+    assert code == 0 and json.loads(out) == {"requeued": 1}
+    code, out, _ = run_cli("deliver", "--json")
+    assert json.loads(out)["sent"] == 1 and len(slack_env.messages) == 1
+    code, _, err = run_cli("outbox", "retry", row["id"])
+    assert code == 2 and "already sent" in err
+
+
+def test_a_deduplicated_report_does_not_notify_again(slack_env, hook):
+    notify_error(**blocking())
+    again = notify_error(**blocking())
+    assert again["deduplicated"] and again["deliveries"] == []
+    assert len(slack_env.messages) == 1 and len(hook.calls()) == 1
+
+
+def test_a_status_change_waits_for_the_message_it_updates(slack_env):
+    clock.set_now(T0)
+    slack_env.fail_next("chat.postMessage", status=500, times=3)
+    first = notify_error(**blocking())
+    result = update_error(first["id"], "acknowledged")
+    assert deliveries(result) == {"slack": "queued"}
+    assert slack_env.messages == []
+    _later(10)
+    assert drain(Context())["sent"] == 2
+    original = slack_env.messages[0]
+    assert original.thread_ts is None and len(original.updates) == 1
+    assert [m.thread_ts for m in slack_env.messages[1:]] == [original.ts]
+
+
+def test_other_commands_send_due_deliveries_on_their_way_out(slack_env, monkeypatch, run_cli):
+    monkeypatch.setenv("OPSCTL_NOW", "2026-03-02T09:00:00Z")
+    slack_env.fail_next("chat.postMessage", status=500, times=3)
+    run_cli("notify-error", "--type", "api_limit", "--service", "X")
+    assert slack_env.messages == []
+    monkeypatch.setenv("OPSCTL_NOW", "2026-03-02T09:10:00Z")
+    code, out, _ = run_cli("errors", "list", "--json")
+    assert code == 0 and json.loads(out)["count"] == 1  # stdout untouched
+    assert len(slack_env.messages) == 1 and outbox_rows()[0]["status"] == "sent"
+
+
+def test_no_channel_means_nothing_queued(run_cli):
+    code, out, err = run_cli("notify-error", "--type", "api_limit", "--service", "X", "--json")
+    assert code == 0 and json.loads(out)["deliveries"] == []
+    assert outbox_rows() == []
+
+
+def test_claims_are_exclusive_and_expire():
+    from opsctl.delivery import outbox
+    from opsctl.delivery.policy import Policy
+
+    ctx = Context()
+    clock.set_now(T0)
+    ctx.conn.execute("INSERT INTO deliveries (event_id, subject, channel, purpose, payload, status, next_attempt_at,"
+                     " created_at) VALUES (1, 'test', 'x', 'test', '{}', 'queued', ?, ?)", ("2026-01-01", "2026-01-01"))
+    lease = Policy().lease
+    assert len(outbox.claim(ctx.conn, limit=5, token="a", lease=lease)) == 1
+    assert outbox.claim(ctx.conn, limit=5, token="b", lease=lease) == []  # held by "a"
+    _later(lease / 60 + 1)
+    [row] = outbox.claim(ctx.conn, limit=5, token="c", lease=lease)  # "a" died: its claim expired
+    assert row["attempts"] == 2 and row["claim_token"] == "c"
+    assert outbox.mark_sent(ctx.conn, row["id"], "a", remote_id=None, ref=None, ref_key=None, cache=None) is False
+    assert outbox.mark_sent(ctx.conn, row["id"], "c", remote_id=None, ref=None, ref_key=None, cache=None) is True
