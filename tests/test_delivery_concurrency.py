@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import REPO
-from tests.delivery_support import outbox_rows, slack_env  # noqa: F401
+from tests.delivery_support import notion_env, outbox_rows, slack_env  # noqa: F401
 from tests.fakes import SlackFake
 
 START = "2026-03-02T09:00:00Z"
@@ -117,3 +117,17 @@ def test_kill_9_before_the_message_arrived_gives_exactly_one(slack_env):
     later = _env(slack_env, OPSCTL_NOW=LATER, OPSCTL_AUTODRAIN="0")
     out = json.loads(_opsctl("deliver", "--json", env=later).communicate(timeout=60)[0])
     assert out["sent"] == 1 and len(slack_env.messages) == 1
+
+
+def test_several_channels_in_a_real_process_report_each_outcome(slack_env, notion_env):
+    notion_env.fail_next("pages.create", status=429, retry_after=90)
+    env = dict(_env(slack_env, OPSCTL_NOW=START, OPSCTL_AUTODRAIN="0"),
+               **{k: v for k, v in os.environ.items() if k.startswith("NOTION_")})
+    out, err = _opsctl("notify-error", "--type", "api_limit", "--service", "X", "--json", env=env).communicate(
+        timeout=60)
+    result = {d["channel"]: d for d in json.loads(out)["deliveries"]}
+    assert result["slack"]["status"] == "sent" and result["notion"]["status"] == "queued"
+    assert "rate-limited" in result["notion"]["error"]
+    [row] = outbox_rows("queued")
+    assert row["next_attempt_at"] >= "2026-03-02T09:01:30"  # Retry-After decides the next attempt
+    assert outbox_rows("sent")[0]["remote_id"] == slack_env.messages[0].ts

@@ -227,3 +227,33 @@ def test_forecast_unit():
     assert forecast([dict(r, used=5) for r in rows]) is None  # flat usage: no date
     after_reset = rows + [{"used": 1, "limit_value": 100, "at": "2026-03-04T00:00:00Z", "resets_at": None}]
     assert forecast(after_reset) is None  # only one reading since the reset
+
+
+def test_progress_bar_only_on_a_terminal(cli, tmp_path, usage):
+    import os
+    import pty
+
+    from tests.conftest import REPO
+
+    usage.set("/ok", {"used": 1, "limit": 10})
+    inventory(tmp_path, [row("Cool API")], {"Cool API": {"usage": {"url": usage.url + "/ok"}}})
+    piped = cli("quota", "check")
+    assert "checking quotas" not in piped.stderr + piped.stdout
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: opsctl on a terminal
+        os.chdir(tmp_path)
+        os.environ["PYTHONPATH"] = str(REPO)
+        os.execv(sys.executable, [sys.executable, "-m", "opsctl", "quota", "check"])
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the terminal closed: the child is done
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"checking quotas" in seen and b"Cool API" in seen

@@ -279,3 +279,9 @@ def test_config_timeout_and_cli_override(cli, tmp_path, isolated_home):
     (tmp_path / "opsctl.yaml").write_text("jobs:\n  slow: {timeout: soon}\n")
     broken = cli("run", "slow", "--", "true")
     assert broken.returncode == 1 and "jobs.slow" in broken.stderr
+
+
+def test_in_process_json(run_cli):
+    code, out, err = run_cli("run", "inproc", "--json", "--", PY, "-c", "print('to stderr')")
+    assert code == 0 and json.loads(out)["status"] == "SUCCESS"
+    assert "to stderr" in err

@@ -74,3 +74,9 @@ def test_human_output(cli, tmp_path):
     assert listed.returncode == 0 and "nightly" in listed.stdout and "100% of 1" in listed.stdout
     shown = cli("jobs", "show", "nightly")
     assert shown.returncode == 0 and "SUCCESS" in shown.stdout
+
+
+def test_jobs_list_checks_the_rules(cli, tmp_path):
+    (tmp_path / "opsctl.yaml").write_text("rules:\n  - {name: typo, when: 'pct >', severity: WARNING}\n")
+    proc = cli("jobs", "list")
+    assert proc.returncode == 1 and "rule 'typo'" in proc.stderr

@@ -14,7 +14,12 @@ FILTER_KEYS = ("impacts", "types", "services", "projects", "subjects", "purposes
 def list_channels(*, ctx: Context | None = None) -> list[dict]:
     ctx = ensure(ctx)
     shown = []
-    for channel in registry.configured(ctx, include_unusable=True):
+    channels = registry.configured(ctx, include_unusable=True)
+    named = {c.channel for c in channels} | set((ctx.config or {}).get("channels") or {})
+    # the built-ins that could switch on by themselves, with what they need
+    channels += [registry.channel_type(name).from_config(name, {}, ctx.settings.get)
+                 for name in registry.AUTO if name not in named]
+    for channel in channels:
         shown.append({
             "channel": channel.channel,
             "type": channel.name,

@@ -70,6 +70,14 @@ class Outgoing:
     ref: dict | None = None  # what an earlier send remembered (remote_id + data)
     delivery_id: int | None = None
     cache: dict = field(default_factory=dict)  # this channel type's kv entries ("<type>:..." keys)
+    attempt: int = 1  # the outbox attempt (a claim) this is
+    earlier: bool = False  # an earlier delivery about the same record went to this channel
+    tried: int = 0  # tries so far within this attempt
+
+    @property
+    def may_have_landed(self) -> bool:
+        """Could an earlier try have reached the service unrecorded (crash, timeout after processing)?"""
+        return self.attempt > 1 or self.tried > 1 or self.earlier
 
     def payload(self) -> dict:
         """The JSON for notify_user and webhooks."""
@@ -143,6 +151,8 @@ class Channel:
             if value is None:
                 continue
             where = self.sources.get(key, "")
+            if where == "default":
+                continue
             shown[key] = f"set ({where})" if setting.secret else value
         return shown
 

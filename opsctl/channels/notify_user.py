@@ -15,7 +15,6 @@ import signal
 import subprocess
 
 from .base import Channel, Outgoing, Permanent, Sent, Setting, Transient
-from .http import post_json
 
 
 class NotifyUserChannel(Channel):
@@ -31,6 +30,8 @@ class NotifyUserChannel(Channel):
     def send(self, out: Outgoing, *, timeout: float) -> Sent:
         if self.values.get("command"):
             return self._run(out, timeout)
+        from .http import post_json
+
         return post_json(self.values["url"], out.payload(), what=self.var("url"), secret=self.values.get("secret"),
                          timeout=timeout, delivery_id=out.delivery_id, event=out.purpose)
 

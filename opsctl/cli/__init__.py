@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["run"]:  # cron's hot path: no typer unless it needs help or reports a usage error
-        from .run_cmd import fast_main
+        from .run_fast import fast_main
 
         code = fast_main(list(argv[1:]))
         if code is not None:

@@ -32,8 +32,10 @@ def list_channels(json_out: JsonFlag = False):
           [[c["channel"], c["type"], "yes" if c["ready"] else f"no: {c['missing']}",
             ", ".join(f"{k}={v}" for k, v in c["settings"].items()),
             ", ".join(f"{k}={v}" for k, v in c["routing"].items())] for c in channels],
-          empty="no channel configured: notifications are only recorded and shown in the terminal "
-                "(see docs/channels.md)")
+          empty="no channel types available")
+    if not any(c["ready"] for c in channels):
+        typer.echo("no channel configured: notifications are recorded and shown in the terminal only "
+                   "(see docs/channels.md)", err=True)
 
 
 def test_channels(

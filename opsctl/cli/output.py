@@ -34,7 +34,8 @@ def show_notification(payload: dict) -> None:
 def deliveries_line(deliveries: list[dict]) -> str:
     if not deliveries:
         return "no channel configured: shown here only"
-    return ", ".join(f"{d['channel']}: {d['status']}" for d in deliveries)
+    return ", ".join(f"{d['channel']}: {d['status']}" + (f" ({d['error']})" if d.get("error") and d["status"] == "failed"
+                                                          else "") for d in deliveries)
 
 
 def table(title: str, columns: list[str], rows: list[list], empty: str = "nothing to show") -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
+import os
 from datetime import timedelta
 
 from ..clock import now, to_iso
@@ -28,7 +28,7 @@ _OLDER_PENDING = (
 
 
 def new_token() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def later(seconds: float) -> str:

@@ -19,7 +19,10 @@ def outgoing(conn: sqlite3.Connection, row, channel: Channel) -> Outgoing:
         subject=row["subject"], subject_id=row["subject_id"], purpose=row["purpose"],
         notification=notification_from(payload["notification"]), record=payload.get("record"),
         mention=payload.get("mention"), ref=outbox.refs(conn, row["subject"], row["subject_id"], channel.channel),
-        delivery_id=row["id"], cache=outbox.cache(conn, f"{channel.name}:"),
+        delivery_id=row["id"], cache=outbox.cache(conn, f"{channel.name}:"), attempt=row["attempts"],
+        earlier=conn.execute("SELECT 1 FROM deliveries WHERE subject = ? AND subject_id IS ? AND channel = ?"
+                             " AND id < ? LIMIT 1", (row["subject"], row["subject_id"], channel.channel,
+                                                     row["id"])).fetchone() is not None,
     )
 
 

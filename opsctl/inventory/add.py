@@ -44,7 +44,7 @@ def add_integration(service: str, *, tier: str = "", limits: str = "", credentia
             raise InvalidInput(f"--{key} must be one line")
         values[key] = value.replace("|", "\\|")
     ctx = ensure(ctx)
-    ctx.conn  # a broken ledger fails here, before the document is touched
+    _ = ctx.conn  # a broken ledger fails here, before the document is touched
     path = locate(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     locks = ctx.settings.home / "locks"

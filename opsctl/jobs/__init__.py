@@ -1,2 +1,8 @@
-"""Process supervision behind `opsctl run`: overlap lock, supervisor, alert rules,
-schedule lateness and the run log. Ledger-independent; import the submodules."""
+"""Cron jobs under supervision (`opsctl run`, `opsctl jobs`). Import the submodules.
+
+Library, ledger-independent: `lock` (overlap lock), `supervise` (process group, timeout, signals,
+tail, metrics), `rules` (alert rules), `schedule` (lateness), `runlog` (the JSON run log).
+With the ledger: `service` (run_job: the glue), `runs_table`, `report` (jobs list/show/check),
+`incidents` (raise / auto-resolve the errors checks find; also used by quota and probes),
+`config` (the `jobs:` / `run:` sections).
+"""

@@ -23,11 +23,11 @@ A field with the wrong shape fails here, naming the job and the field; so does a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..durations import parse_duration
 from ..errors import InvalidInput, OperationalFailure
+from .plain import Plain
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_LOCK_AGE = 3600.0
@@ -36,20 +36,14 @@ _JOB_KEYS = {"schedule", "grace", "tz", "timeout", "kill_after", "max_lock_age",
              "options", "uses", "description"}
 
 
-@dataclass
-class JobSettings:
-    name: str
-    timeout: float | None = DEFAULT_TIMEOUT
-    kill_after: float = DEFAULT_KILL_AFTER
-    max_lock_age: float = DEFAULT_MAX_LOCK_AGE
-    lock: bool = True
-    impact: str = "blocking"
-    project: str | None = None
-    options: list[str] = field(default_factory=list)
-    schedule: str | None = None
-    grace: float = 0.0
-    tz: str = "UTC"
-    uses: list[str] = field(default_factory=list)
+class JobSettings(Plain):
+    """One job's settings: the defaults below, then opsctl.yaml `jobs.NAME`, then the command line."""
+
+    FIELDS = ("name", "timeout", "kill_after", "max_lock_age", "lock", "impact", "project", "options", "schedule",
+              "grace", "tz", "uses")
+    DEFAULTS = {"timeout": DEFAULT_TIMEOUT, "kill_after": DEFAULT_KILL_AFTER, "max_lock_age": DEFAULT_MAX_LOCK_AGE,
+                "lock": True, "impact": "blocking", "project": None, "options": list, "schedule": None,
+                "grace": 0.0, "tz": "UTC", "uses": list}
 
 
 def job_settings(config: dict, name: str, source: Path | None = None) -> JobSettings:

@@ -11,13 +11,12 @@ import fcntl
 import json
 import os
 import re
-import socket
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from opsctl import clock
 from opsctl.errors import InvalidInput
+from opsctl.jobs.plain import Plain
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -28,15 +27,12 @@ def check_job_name(name: str) -> str:
     return name
 
 
-@dataclass
-class Lock:
-    """Held lock. Pass `fd` to the supervisor (keep_fds) so the lock lives as long as the job."""
+class Lock(Plain):
+    """Held lock. Pass `fd` to the supervisor (keep_fds) so the lock lives as long as the job.
 
-    name: str
-    path: Path
-    fd: int
-    owner: dict
-    took_over_from: dict | None  # holder record left by a process that died holding the lock
+    took_over_from: the holder record left by a process that died holding the lock, else None."""
+
+    FIELDS = ("name", "path", "fd", "owner", "took_over_from")
     acquired = True
 
     def release(self) -> None:
@@ -54,16 +50,14 @@ class Lock:
         self.release()
 
 
-@dataclass
-class Busy:
-    """Someone else holds the lock; the new run must not start."""
+class Busy(Plain):
+    """Someone else holds the lock; the new run must not start.
 
-    name: str
-    path: Path
-    held_by: dict | None  # {pid, started_at, host}; None while the holder is still writing it
-    age_seconds: float | None
-    too_old: bool  # held longer than max_age: the previous run looks hung
-    holder_alive: bool | None  # False: opsctl died but its job still runs (it inherited the lock)
+    held_by: {pid, started_at, host}, None while the holder is still writing it;
+    too_old: held longer than max_age (the previous run looks hung);
+    holder_alive: False when opsctl died but its job still runs (it inherited the lock)."""
+
+    FIELDS = ("name", "path", "held_by", "age_seconds", "too_old", "holder_alive")
     acquired = False
 
 
@@ -83,7 +77,7 @@ def acquire(name: str, folder: str | Path, max_age: timedelta | float | None = N
         os.close(fd)
         raise
     previous = _read(fd)
-    owner = {"pid": os.getpid(), "started_at": clock.now_iso(), "host": socket.gethostname()}
+    owner = {"pid": os.getpid(), "started_at": clock.now_iso(), "host": os.uname().nodename}
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(owner).encode(), 0)
     return Lock(name, path, fd, owner, previous or None)
@@ -96,7 +90,7 @@ def _busy(name: str, path: Path, held_by: dict | None, max_age) -> Busy:
             age = (clock.now() - clock.parse_iso(held_by["started_at"])).total_seconds()
         except (KeyError, TypeError, ValueError):
             pass
-        if held_by.get("host") == socket.gethostname() and isinstance(held_by.get("pid"), int):
+        if held_by.get("host") == os.uname().nodename and isinstance(held_by.get("pid"), int):
             alive = pid_alive(held_by["pid"])
     if isinstance(max_age, timedelta):
         max_age = max_age.total_seconds()

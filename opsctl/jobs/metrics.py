@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from opsctl.scrub import scrub_obj
 
 ENV = "OPSCTL_METRICS"
 
@@ -21,7 +20,11 @@ def from_line(line: bytes | str) -> dict:
         value = json.loads(text)
     except ValueError:
         return {}
-    return scrub_obj(value) if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        return {}
+    from opsctl.scrub import scrub_obj
+
+    return scrub_obj(value)
 
 
 def from_file(path: str | Path) -> tuple[dict, str | None]:
@@ -38,4 +41,6 @@ def from_file(path: str | Path) -> tuple[dict, str | None]:
         return {}, f"${ENV} file is not valid JSON: {exc}"
     if not isinstance(value, dict):
         return {}, f"${ENV} file does not hold a JSON object"
+    from opsctl.scrub import scrub_obj
+
     return scrub_obj(value), None

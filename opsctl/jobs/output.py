@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import BinaryIO
 
-from opsctl.scrub import scrub
+TYPE_CHECKING = False  # typing costs start-up that `opsctl run` cannot spare; annotations are strings here
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
 
 
 class Tail:
@@ -19,6 +21,8 @@ class Tail:
         self._mutex = threading.Lock()
 
     def add(self, raw: bytes) -> None:
+        from opsctl.scrub import scrub  # imported on the first line of output: a silent job never pays for it
+
         line = scrub(raw[-self.max_bytes :].decode("utf-8", "replace"))
         size = len(line.encode()) + 1
         with self._mutex:
@@ -30,6 +34,10 @@ class Tail:
     def text(self) -> str:
         with self._mutex:
             joined = "\n".join(self._lines)
+        if not joined:
+            return ""
+        from opsctl.scrub import scrub
+
         return scrub(joined)  # again, joined: catches secrets spanning lines (PEM blocks)
 
 

@@ -14,15 +14,17 @@ from .. import clock
 from ..context import Context, ensure
 from ..errors import NotFound
 from . import runs_table
-from .config import JobSettings, configured_jobs
+from .config import JobSettings, configured_jobs, load_rules
 from .lock import check_job_name
 
 WINDOW = 20  # runs the statistics look at
 
 
 def list_jobs(*, ctx: Context | None = None) -> list[dict]:
+    """Every job with its health; also checks the `jobs:` and `rules:` sections (exit 1 naming what is broken)."""
     ctx = ensure(ctx)
     configured = configured_jobs(ctx.config, ctx.settings.config_path)
+    load_rules(ctx.config, ctx.settings.config_path)
     names = sorted(set(configured) | set(runs_table.job_names(ctx.conn)))
     return [_summary(ctx, configured.get(name) or JobSettings(name)) for name in names]
 

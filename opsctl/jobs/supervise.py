@@ -7,33 +7,31 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, Mapping, Sequence
 
 from opsctl import clock
 from opsctl.errors import ExitCode, InvalidInput
 from opsctl.jobs import metrics as job_metrics
 from opsctl.jobs.output import Pump, Tail
+from opsctl.jobs.plain import Plain
+
+TYPE_CHECKING = False  # typing costs start-up that `opsctl run` cannot spare; annotations are strings here
+if TYPE_CHECKING:
+    from typing import BinaryIO, Mapping, Sequence
 
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 _POLL = 0.02
 
 
-@dataclass
-class RunResult:
-    job: str
-    status: str  # SUCCESS | ERROR | TIMEOUT
-    exit_code: int
-    started_at: datetime
-    finished_at: datetime
-    duration_seconds: float
-    tail: str
-    metrics: dict = field(default_factory=dict)
-    message: str = ""
+class RunResult(Plain):
+    """job; status SUCCESS | ERROR | TIMEOUT (SKIPPED from opsctl.jobs.service); exit_code; started_at and
+    finished_at (datetimes); duration_seconds; tail (scrubbed); metrics (dict); message."""
+
+    FIELDS = ("job", "status", "exit_code", "started_at", "finished_at", "duration_seconds", "tail", "metrics",
+              "message")
+    DEFAULTS = {"metrics": dict, "message": ""}
 
     def facts(self) -> dict:
         """Names visible to alert rules: metrics, overridden by the core fields."""
@@ -64,8 +62,7 @@ def run(
     if not args:
         raise InvalidInput("no command given to run")
     started_at, began = clock.now(), time.monotonic()
-    fd, metrics_path = tempfile.mkstemp(prefix="opsctl-metrics-", suffix=".json")
-    os.close(fd)
+    metrics_path = _metrics_file()
     child_env = {**(os.environ if env is None else env), job_metrics.ENV: metrics_path, "OPSCTL_JOB": job}
     try:
         try:
@@ -219,6 +216,20 @@ def _killpg(pgid: int, signum: int) -> None:
         os.killpg(pgid, signum)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _metrics_file() -> str:
+    """An empty private file for $OPSCTL_METRICS (tempfile.mkstemp's guarantees, without importing
+    tempfile: it costs more start-up than the rest of a `true` run)."""
+    folder = os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(100):
+        path = os.path.join(folder, f"opsctl-metrics-{os.urandom(6).hex()}.json")
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a metrics file in {folder}")
 
 
 def _binary(given: BinaryIO | None, default) -> BinaryIO | None:

@@ -39,7 +39,7 @@ def run_probes(*, names: list[str] | None = None, ctx: Context | None = None) ->
     with ThreadPoolExecutor(max_workers=min(32, len(probes)), thread_name_prefix="probe") as pool:
         checks = list(pool.map(lambda p: check(p, env), probes))
     offline = len(probes) >= 2 and not any(c["reachable"] for c in checks)
-    results = [_advance(ctx, probe, found, offline) for probe, found in zip(probes, checks)]
+    results = [_advance(ctx, probe, found, offline) for probe, found in zip(probes, checks, strict=True)]
     offline_error = _offline(ctx, offline, checks)
     summary = {"checked": len(results)}
     for result in results:

@@ -59,7 +59,7 @@ def forecast(readings: list[dict], resets_at: str | None = None) -> Forecast | N
     spread = sum((x - mean_x) ** 2 for x in xs)
     if spread <= 0:
         return None
-    rate = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread
+    rate = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
     newest = current[-1]
     limit = float(newest["limit_value"] or 0)
     if rate <= 0 or not limit:

@@ -114,9 +114,10 @@ def judge_failure(ctx, service: str, problem: str, ok: bool) -> dict:
     if ok:
         _resolve(ctx, outcome, "system_error", service, source, "the usage check works again")
         return outcome
+    options = ["Fix the usage source in integrations.md",
+               f'Record usage by hand: opsctl quota record "{service}" --used N --limit M']
     error = incidents.raise_error(ctx, "system_error", service, f"quota check for {service} failed: {problem}",
-                                  "warning", ["Fix the usage source in integrations.md", "Record usage by hand: "
-                                              f"opsctl quota record \"{service}\" --used N --limit M"], source=source)
+                                  "warning", options, source=source)
     outcome["error"] = incidents.brief(error)
     return outcome
 

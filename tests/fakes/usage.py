@@ -21,6 +21,7 @@ class UsageFake(FakeServer):
     def __init__(self) -> None:
         self.routes: dict[str, tuple[Reply, float]] = {}
         super().__init__()
+        self._httpd.socket.listen(256)  # socketserver's backlog of 5 drops bursts of 50 connects (1 s SYN retries)
 
     def set(self, path: str, body: Any, *, status: int = 200, headers: dict[str, str] | None = None,
             delay: float = 0.0) -> str:

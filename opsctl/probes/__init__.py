@@ -1,0 +1,1 @@
+"""HTTP health probes (`opsctl probe`): config, one HTTP request with a total deadline, thresholds."""
