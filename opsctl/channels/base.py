@@ -163,8 +163,10 @@ class Channel:
         """Turn a library exception into Transient/Permanent (channels refine this)."""
         if isinstance(exc, DeliveryError):
             return exc
-        if isinstance(exc, (OSError, TimeoutError)):  # refused, reset, timed out, DNS
-            return Transient(f"{self.channel}: network error ({type(exc).__name__}: {exc})")
+        if isinstance(exc, OSError):  # refused, reset, timed out, DNS (urllib's URLError is one too)
+            reason = getattr(exc, "reason", None) or exc
+            text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+            return Transient(f"{self.channel} unreachable ({text})")
         return Permanent(f"{self.channel}: {type(exc).__name__}: {exc}")
 
     def test(self, *, timeout: float) -> str:

@@ -37,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..errors import ExitCode, OpsctlError
 
-    argv, debug = prepare(list(sys.argv[1:] if argv is None else argv))
+    argv, debug = prepare(list(argv) or ["--help"])
     debug = debug or os.environ.get("OPSCTL_DEBUG", "") not in ("", "0", "false")
-    json_mode = "--json" in argv
+    json_mode = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
     usage_error = typer.BadParameter.__mro__[1]  # click's UsageError, as bundled by typer
     click_error = usage_error.__mro__[1]
     try:
