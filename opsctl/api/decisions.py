@@ -106,9 +106,7 @@ def acknowledge(error_id, *, note: str | None = None, ctx: Context | None = None
 
 
 def _error_row(ctx: Context, number: int):
-    row = errors_table.get(ctx.conn, number)
-    if row is None:
-        raise NotFound(f"no error {format_id('error', number)} in the ledger; list them with `opsctl errors list`")
+    row = errors_table.require(ctx.conn, number)
     return row
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
 from ..durations import parse_duration, parse_since
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..escalation import flapping, remediation, timers
 from ..ids import format_id, parse_id
 from ..ledger import errors_table, transaction
@@ -133,9 +133,7 @@ def update_error(error_id, status: str | None = None, *, solution: str | None = 
     at_moment = now()
     at = to_iso(at_moment)
     with transaction(ctx.conn):
-        row = errors_table.get(ctx.conn, number)
-        if row is None:
-            raise NotFound(f"no error {format_id('error', number)} in the ledger; list them with `opsctl errors list`")
+        row = errors_table.require(ctx.conn, number)
         if target is not None:
             check_error_transition(format_id("error", number), row["status"], target)
         if seconds is not None and (target or row["status"]) != "resolved":
@@ -262,7 +260,5 @@ def list_errors(*, status: str | None = None, type: str | None = None, service: 
 def show_error(error_id, *, ctx: Context | None = None) -> dict:
     number = parse_id("error", error_id)
     ctx = ensure(ctx)
-    shown = errors_table.show(ctx.conn, number)
-    if shown is None:
-        raise NotFound(f"no error {format_id('error', number)} in the ledger; list them with `opsctl errors list`")
-    return shown
+    errors_table.require(ctx.conn, number)
+    return errors_table.show(ctx.conn, number)

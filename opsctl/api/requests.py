@@ -91,7 +91,6 @@ def _until(value: str) -> str:
     except (ValueError, OverflowError):
         pass
     try:  # a relative "3d" means three days from now
-        from datetime import timedelta
 
         back = parse_since(value, now())
         return to_iso(now() + (now() - back)) if back < now() else to_iso(back)

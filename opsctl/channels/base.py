@@ -95,6 +95,9 @@ class Channel:
     requires: ClassVar[tuple[tuple[str, ...], ...]] = ()
     subjects: ClassVar[tuple[str, ...] | None] = None  # None: every subject but improvements
     purposes: ClassVar[tuple[str, ...] | None] = None  # None: every purpose
+    # True when send() imports a large client library: the CLI then sends it from a forked child
+    # so two such imports run on two cores at once (see opsctl/delivery/forked.py)
+    heavy_client: ClassVar[bool] = False
 
     def __init__(self, channel: str, values: dict[str, str], sources: dict[str, str], options: dict):
         self.channel = channel  # this instance's name, as shown in deliveries

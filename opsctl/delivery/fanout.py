@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..channels import registry
 from ..clock import now, to_iso
 from ..routing import route
-from . import outbox, run, sender
+from . import forked, outbox, run, sender
 from .policy import policy
 from .subjects import snapshot
 
@@ -44,10 +44,24 @@ def announce(ctx, notification, *, subject: str, subject_id: int | None, event_i
         if r.defer_until:
             entry["until"] = to_iso(r.defer_until)
         results.append(entry)
-    outcomes = run.process(ctx, jobs, rules)
+    outcomes = _send(ctx, jobs, rules)
     for entry, place in zip(results, placed):
         if place["id"] in outcomes and place["claimed"]:
             entry.update(outcomes[place["id"]])
             if entry["status"] == "dead":
                 entry["status"] = "failed"
     return results + skipped
+
+
+def _send(ctx, jobs: list, rules) -> dict[int, dict]:
+    """Heavy client libraries in forked children (two cores import at once), the rest in threads here."""
+    import time
+
+    to_fork, here = forked.split(jobs)
+    if not to_fork:
+        return run.process(ctx, jobs, rules)
+    deadline = time.monotonic() + rules.budget + sender.GRACE
+    children = forked.start(ctx, to_fork, rules)
+    outcomes = run.process(ctx, here, rules)
+    outcomes.update(forked.collect(ctx, children, deadline=deadline))
+    return outcomes

@@ -79,6 +79,16 @@ def get(conn: sqlite3.Connection, error_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM errors WHERE id = ?", (error_id,)).fetchone()
 
 
+def require(conn: sqlite3.Connection, error_id: int) -> sqlite3.Row:
+    """The error's row, or NotFound with a hint (exit 2)."""
+    row = get(conn, error_id)
+    if row is None:
+        from ..errors import NotFound
+
+        raise NotFound(f"no error {format_id('error', error_id)} in the ledger; list them with `opsctl errors list`")
+    return row
+
+
 def update(conn: sqlite3.Connection, error_id: int, fields: dict) -> None:
     if not fields:
         return

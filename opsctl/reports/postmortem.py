@@ -7,7 +7,6 @@ import json
 from ..clock import parse_iso
 from ..context import Context, ensure
 from ..durations import format_duration
-from ..errors import NotFound
 from ..ids import format_id, parse_id
 from ..ledger import errors_table
 from ..ledger.events import history
@@ -34,9 +33,7 @@ def missing(error_id, provided: dict | None = None, *, ctx: Context | None = Non
 def postmortem(error_id, *, ctx: Context | None = None) -> dict:
     number = parse_id("error", error_id)
     ctx = ensure(ctx)
-    row = errors_table.get(ctx.conn, number)
-    if row is None:
-        raise NotFound(f"no error {format_id('error', number)} in the ledger; list them with `opsctl errors list`")
+    row = errors_table.require(ctx.conn, number)
     error = errors_table.to_public(row)
     timeline = history(ctx.conn, "error", number)
     improvements = _improvements(ctx, error)
