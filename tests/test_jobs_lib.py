@@ -19,6 +19,7 @@ import pytest
 from opsctl import clock
 from opsctl.errors import InvalidInput
 from opsctl.jobs import lock, rules, runlog, schedule, supervise
+from tests.support import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -27,15 +28,6 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 def py(code: str) -> list[str]:
     return [sys.executable, "-c", textwrap.dedent(code)]
 
-
-def wait_for(predicate, seconds: float = 10.0):
-    """Poll for another process to reach a state (bounded; not waiting for clock time)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if value := predicate():
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 def gone(pid: int) -> bool:

@@ -8,10 +8,10 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from tests.conftest import REPO
+from tests.support import wait_for
 
 PY = sys.executable
 
@@ -19,15 +19,6 @@ PY = sys.executable
 def py(code: str) -> list[str]:
     return [PY, "-c", textwrap.dedent(code)]
 
-
-def wait_for(predicate, seconds: float = 20.0):
-    """Wait for another process to reach a state (bounded polling, not waiting for clock time)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if value := predicate():
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 def log_lines(home: Path) -> list[dict]:
