@@ -153,6 +153,7 @@ def to_public(row: sqlite3.Row, *, with_history: list | None = None) -> dict:
         "regressions": row["regressions"],
         "flapping": bool(row["flapping"]),
         "escalations": row["escalations"],
+        "next_escalation_at": row["next_escalation_at"],
         "is_open": row["status"] in OPEN_STATUSES,
     }
     if with_history is not None:
