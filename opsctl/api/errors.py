@@ -179,18 +179,16 @@ def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = N
         changes["acknowledged_at"] = at
     changes.update(_answer_times(row, target, at))
     if target in ("resolved", "false_positive"):
-        changes.update(resolved_at=at, next_escalation_at=None)
+        changes["resolved_at"] = at
     if target == "open":  # an explicit reopen is a regression
         changes.update(resolved_at=None, resolution_seconds=None, acknowledged_at=None, notified_at=None,
-                       opened_at=at, escalations=0, next_escalation_at=None, decision=None, decision_note=None,
+                       opened_at=at, escalations=0, decision=None, decision_note=None,
                        response_seconds=None, answered_seconds=None,
                        regressions=row["regressions"] + 1)
     try:
         errors_table.update(ctx.conn, row["id"], changes)
     except sqlite3.IntegrityError:
-        other = ctx.conn.execute(
-            "SELECT id FROM errors WHERE fingerprint = ? AND status IN ('open','escalated','acknowledged')",
-            (row["fingerprint"],)).fetchone()
+        other = errors_table.find_open(ctx.conn, row["fingerprint"])
         raise InvalidInput(f"{format_id('error', row['id'])} cannot be reopened: "
                            f"{format_id('error', other['id'])} is already open for the same problem") from None
     action = "regressed" if target == "open" else "status" if target != row["status"] else "notified"
@@ -226,13 +224,13 @@ def _announce(ctx: Context, recorded, *, purpose: str, send: bool = True, newly_
     if send and (not error["flapping"] or newly_flapping):
         deliveries = announce(ctx, notification, subject="error", subject_id=recorded.row["id"],
                               event_id=recorded.event_id, purpose=purpose)
-    result = _result(recorded, deliveries=deliveries)
+    result = _result(recorded, deliveries=deliveries, error=error)
     result["notification"] = notification.payload()
     return result
 
 
-def _result(recorded, *, deliveries: list) -> dict:
-    error = errors_table.to_public(recorded.row)
+def _result(recorded, *, deliveries: list, error: dict | None = None) -> dict:
+    error = error or errors_table.to_public(recorded.row)
     error.update(deduplicated=recorded.deduplicated, regression=recorded.regression, deliveries=deliveries)
     return error
 

@@ -25,7 +25,7 @@ def log_improvement(department: str, operation: str, improvement: str, *, impact
         row, event_id = improvements_table.record(ctx.conn, record, at=to_iso(now()), actor=ctx.actor)
     public = improvements_table.to_public(row)
     from ..delivery import announce
-    from ..delivery.subjects import from_improvement
+    from ..messages.model import from_improvement
 
     deliveries = announce(ctx, from_improvement(public), subject="improvement", subject_id=row["id"],
                           event_id=event_id, purpose="notify")  # mirrored into Notion when configured

@@ -77,23 +77,18 @@ def decide_request(request_id, decision: str, *, until: str | None = None, note:
 
 
 def _until(value: str) -> str:
-    from ..durations import parse_since
+    """A date or timestamp, or a delay from now like 7d."""
+    from ..clock import parse_iso
+    from ..durations import parse_duration
 
     try:
-        from dateutil import parser
-
-        moment = parser.isoparse(value)
-        if moment.tzinfo is None:
-            from datetime import timezone
-
-            moment = moment.replace(tzinfo=timezone.utc)
-        return to_iso(moment)
-    except (ValueError, OverflowError):
+        return to_iso(parse_iso(value))
+    except ValueError:
         pass
-    try:  # a relative "3d" means three days from now
+    try:
+        from datetime import timedelta
 
-        back = parse_since(value, now())
-        return to_iso(now() + (now() - back)) if back < now() else to_iso(back)
+        return to_iso(now() + timedelta(seconds=parse_duration(value, "--until")))
     except InvalidInput:
         raise InvalidInput(f"invalid --until {value!r}; use a date like 2026-12-01 or a delay like 7d") from None
 

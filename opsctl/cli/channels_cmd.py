@@ -9,12 +9,7 @@ import typer
 from .output import JsonFlag, emit_json, table
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Where notifications go: Slack, Notion, the notify_user hook, webhooks.",
-                        no_args_is_help=True)
-    group.command("list")(list_channels)
-    group.command("test")(test_channels)
-    app.add_typer(group, name="channels")
+HELP = "Where notifications go: Slack, Notion, the notify_user hook, webhooks."
 
 
 def list_channels(json_out: JsonFlag = False):
@@ -58,3 +53,7 @@ def test_channels(
               empty="no channel configured (see docs/channels.md)")
     if failed:
         raise typer.Exit(1)
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"list": list_channels, "test": test_channels}

@@ -27,8 +27,9 @@ def decide(
         emit_json(result)
         return
     if result["subject"] == "request":
-        suffix = f" until {result['until'][:10]}" if result.get("until") else ""
-        typer.echo(f"{result['id']} {result['status']}{suffix} — {deliveries_line(result['deliveries'])}")
+        from .requests_cmd import say_decision
+
+        say_decision(result)
     else:
         typer.echo(f"{result['id']}: option {result['decision']} ({result['option']}) recorded, "
                    f"{result['status']} — {deliveries_line(result['deliveries'])}")

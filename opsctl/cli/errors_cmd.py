@@ -9,11 +9,7 @@ import typer
 from .output import JsonFlag, console, emit_json, short_time, styled_status, table
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Read the error ledger.", no_args_is_help=True)
-    group.command("list")(list_errors)
-    group.command("show")(show_error)
-    app.add_typer(group, name="errors")
+HELP = "Read the error ledger."
 
 
 def list_errors(
@@ -79,3 +75,7 @@ def show_error(
     table("History", ["at", "action", "status", "by", "note"],
           [[short_time(h["at"]), h["action"], f"{h['from_status'] or ''}→{h['to_status']}" if h["to_status"] else "",
             h["actor"], h["note"]] for h in error["history"]])
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"list": list_errors, "show": show_error}

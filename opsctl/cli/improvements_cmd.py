@@ -9,11 +9,7 @@ import typer
 from .output import JsonFlag, console, emit_json, short_time, table
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Improvements and whether they worked.", no_args_is_help=True)
-    group.command("list")(list_improvements)
-    group.command("show")(show_improvement)
-    app.add_typer(group, name="improvements")
+HELP = "Improvements and whether they worked."
 
 
 def list_improvements(
@@ -64,3 +60,7 @@ def show_improvement(
            for label, w in (("before", before), ("after", after))])
     style = {"worked": "green", "partly": "yellow", "did_not_work": "red"}.get(item["verdict"], "dim")
     out.print(f"[{style}]{item['verdict'].replace('_', ' ')}[/{style}]: {item['reason']}")
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"list": list_improvements, "show": show_improvement}

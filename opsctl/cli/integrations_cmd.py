@@ -9,13 +9,7 @@ import typer
 from .output import JsonFlag, console, emit_json, short_time, table
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="The integrations inventory (integrations.md): list, add, review.",
-                        no_args_is_help=True)
-    group.command("list")(list_integrations)
-    group.command("add")(add_integration)
-    group.command("check")(check_integrations)
-    app.add_typer(group, name="integrations")
+HELP = "The integrations inventory (integrations.md): list, add, review."
 
 
 def list_integrations(json_out: JsonFlag = False):
@@ -98,3 +92,7 @@ def _problems(problems: list[dict]) -> None:
         where = f"line {problem['line']}: " if problem["line"] else ""
         who = f"{problem['service']}: " if problem["service"] else ""
         out.print(f"[yellow]problem[/yellow] {where}{who}{problem['problem']}", markup=True, highlight=False)
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"list": list_integrations, "add": add_integration, "check": check_integrations}

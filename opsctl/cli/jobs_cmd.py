@@ -12,13 +12,7 @@ _STATUS = {"SUCCESS": "green", "ERROR": "red", "TIMEOUT": "bold red", "SKIPPED":
 _BARS = "▁▂▃▄▅▆▇█"
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Jobs run with `opsctl run`: last runs, success rate, duration trend, lateness.",
-                        no_args_is_help=True)
-    group.command("list")(list_jobs)
-    group.command("show")(show_job)
-    group.command("check")(check_jobs)
-    app.add_typer(group, name="jobs")
+HELP = "Jobs run with `opsctl run`: last runs, success rate, duration trend, lateness."
 
 
 def list_jobs(json_out: JsonFlag = False):
@@ -127,3 +121,7 @@ def sparkline(values: list[float]) -> str:
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     return "".join(_BARS[min(len(_BARS) - 1, int((v - low) / span * (len(_BARS) - 1)))] for v in values)
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"list": list_jobs, "show": show_job, "check": check_jobs}

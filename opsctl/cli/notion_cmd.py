@@ -9,10 +9,7 @@ import typer
 from .output import JsonFlag, emit_json
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Notion databases for errors, requests and improvements.", no_args_is_help=True)
-    group.command("setup")(setup)
-    app.add_typer(group, name="notion")
+HELP = "Notion databases for errors, requests and improvements."
 
 
 def setup(
@@ -32,3 +29,7 @@ def setup(
     typer.echo("# Notion databases created; add these lines to .env:", err=True)
     for line in result["env"]:
         typer.echo(line)
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"setup": setup}

@@ -9,11 +9,7 @@ import typer
 from .output import JsonFlag, emit_json, short_time, table
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Deliveries waiting, sent or dead.", no_args_is_help=True)
-    group.command("list")(list_outbox)
-    group.command("retry")(retry)
-    app.add_typer(group, name="outbox")
+HELP = "Deliveries waiting, sent or dead."
 
 
 def deliver(
@@ -78,3 +74,7 @@ def retry(
         return
     typer.echo(f"{result['requeued']} deliver{'y' if result['requeued'] == 1 else 'ies'} queued again; "
                "`opsctl deliver` sends them")
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"list": list_outbox, "retry": retry}

@@ -12,12 +12,7 @@ from .output import JsonFlag, console, emit_json, short_time, table
 _LEVEL = {"ok": "green", "warning": "yellow", "blocking": "bold red", "failed": "red", "no data": "dim"}
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="API quotas and credential expiry: check, record by hand, list.", no_args_is_help=True)
-    group.command("check")(check)
-    group.command("record")(record)
-    group.command("list")(list_quotas)
-    app.add_typer(group, name="quota")
+HELP = "API quotas and credential expiry: check, record by hand, list."
 
 
 def check(
@@ -129,3 +124,7 @@ def _usage(result: dict) -> str:
         return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
     return f"{n(result['used'])}/{n(result['limit'])} ({result['percent']:g}%)"
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"check": check, "record": record, "list": list_quotas}

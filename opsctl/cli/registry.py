@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-# command name -> "module:function" for a single command, or a module whose `register(app)` adds a group
+# command name -> "module:function" for a single command, or a module that defines a group:
+# its HELP text and SUBCOMMANDS (subcommand name -> function)
 COMMANDS: dict[str, str] = {
     "notify-error": "opsctl.cli.runbook:notify_error",
     "request-integration": "opsctl.cli.runbook:request_integration",
@@ -50,17 +51,16 @@ def build_app(argv: list[str]):
 
     wanted = _first_command(argv)
     targets = {wanted: COMMANDS[wanted]} if wanted in COMMANDS else COMMANDS
-    registered = set()
     for name, target in targets.items():
         module_name, _, function = target.partition(":")
-        if target in registered:
-            continue
-        registered.add(target)
         module = importlib.import_module(module_name)
         if function:
             app.command(name)(getattr(module, function))
         else:
-            module.register(app)
+            group = typer.Typer(help=module.HELP, no_args_is_help=True)
+            for sub_name, sub_function in module.SUBCOMMANDS.items():
+                group.command(sub_name)(sub_function)
+            app.add_typer(group, name=name)
     return app
 
 

@@ -6,15 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, emit_json, short_time, styled_status, table
+from .output import JsonFlag, console, deliveries_line, emit_json, short_time, styled_status, table
 
 
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Integration requests and their decisions.", no_args_is_help=True)
-    group.command("list")(list_requests)
-    group.command("show")(show_request)
-    group.command("decide")(decide)
-    app.add_typer(group, name="requests")
+HELP = "Integration requests and their decisions."
 
 
 def list_requests(
@@ -77,5 +72,14 @@ def decide(
     if json_out:
         emit_json(result)
         return
-    suffix = f" until {short_time(result['until'])}" if result["until"] else ""
-    console().print(f"{result['id']} {styled_status(result['status'])}{suffix}")
+    say_decision(result)
+
+
+def say_decision(result: dict) -> None:
+    """The one-line answer to a request decision (also used by `opsctl decide req-N …`)."""
+    suffix = f" until {short_time(result['until'])}" if result.get("until") else ""
+    console().print(f"{result['id']} {styled_status(result['status'])}{suffix} — {deliveries_line(result['deliveries'])}")
+
+
+# the group's subcommands, registered by opsctl/cli/registry.py
+SUBCOMMANDS = {"list": list_requests, "show": show_request, "decide": decide}

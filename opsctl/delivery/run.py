@@ -6,9 +6,9 @@ import json
 import sqlite3
 
 from ..channels.base import Channel, Outgoing, Sent
+from ..messages.model import Notification
 from ..scrub import scrub
 from . import deadletter, outbox, sender
-from .subjects import notification_from
 
 # per-delivery outcomes: sent, queued (will retry), failed (permanent: dead now), dead (attempts ran out)
 
@@ -17,7 +17,7 @@ def outgoing(conn: sqlite3.Connection, row, channel: Channel) -> Outgoing:
     payload = json.loads(row["payload"])
     return Outgoing(
         subject=row["subject"], subject_id=row["subject_id"], purpose=row["purpose"],
-        notification=notification_from(payload["notification"]), record=payload.get("record"),
+        notification=Notification.from_payload(payload["notification"]), record=payload.get("record"),
         mention=payload.get("mention"), ref=outbox.refs(conn, row["subject"], row["subject_id"], channel.channel),
         delivery_id=row["id"], cache=outbox.cache(conn, f"{channel.name}:"), attempt=row["attempts"],
         earlier=conn.execute("SELECT 1 FROM deliveries WHERE subject = ? AND subject_id IS ? AND channel = ?"

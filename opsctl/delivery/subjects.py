@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import fields
-
-from ..messages.model import Notification
-
-_FIELDS = {f.name for f in fields(Notification)}
 
 
 def snapshot(conn: sqlite3.Connection, subject: str, subject_id: int | None) -> dict | None:
@@ -25,19 +20,3 @@ def snapshot(conn: sqlite3.Connection, subject: str, subject_id: int | None) -> 
     row = table.get(conn, subject_id)
     return None if row is None else table.to_public(row)
 
-
-def notification_from(payload: dict) -> Notification:
-    """Rebuild the notification stored in an outbox row."""
-    return Notification(**{k: v for k, v in payload.items() if k in _FIELDS})
-
-
-def from_improvement(improvement: dict) -> Notification:
-    return Notification(
-        id=improvement["id"],
-        kind="improvement",
-        title=f"Improvement: {improvement['operation']}",
-        details=improvement["improvement"],
-        facts={k: v for k, v in (("Department", improvement.get("department")),
-                                 ("Category", improvement.get("category")),
-                                 ("Impact", improvement.get("impact"))) if v},
-    )

@@ -14,24 +14,22 @@ from __future__ import annotations
 
 from ..ids import format_id
 
-_OPEN = "('open', 'escalated', 'acknowledged')"
-
 
 def find_open(conn, error_type: str, service: str, project: str | None = None):
     """The open error for this type/service/project, or None."""
-    from ..ledger.errors_table import fingerprint
+    from ..ledger.errors_table import find_open, fingerprint
 
-    return conn.execute(
-        f"SELECT id, status, source, impact FROM errors WHERE fingerprint = ? AND status IN {_OPEN}",
-        (fingerprint(error_type, service, project),)).fetchone()
+    return find_open(conn, fingerprint(error_type, service, project))
 
 
 def open_by_source(conn, sources: list[str]) -> list:
     """Open errors raised by these checks (few rows: only open ones are scanned)."""
     if not sources:
         return []
+    from ..ledger.errors_table import OPEN_SQL
+
     marks = ", ".join("?" * len(sources))
-    return conn.execute(f"SELECT id, type, service, project, source FROM errors WHERE status IN {_OPEN}"
+    return conn.execute(f"SELECT id, type, service, project, source FROM errors WHERE status IN {OPEN_SQL}"
                         f" AND source IN ({marks})", sources).fetchall()
 
 

@@ -10,7 +10,8 @@ from ..ids import format_id
 from ..vocab import OPEN_STATUSES, TIERS, worse_impact
 from .events import add_event, history
 
-_OPEN = "('open', 'escalated', 'acknowledged')"
+# the open statuses as an SQL list, for `status IN {OPEN_SQL}` (matches the errors_one_open index)
+OPEN_SQL = "(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"
 
 
 def fingerprint(error_type: str, service: str, project: str | None) -> str:
@@ -32,7 +33,7 @@ def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, statu
     Call inside `transaction(conn)` so the read and the write are one step.
     """
     fp = fingerprint(report["type"], report["service"], report["project"])
-    open_row = conn.execute(f"SELECT * FROM errors WHERE fingerprint = ? AND status IN {_OPEN}", (fp,)).fetchone()
+    open_row = find_open(conn, fp)
     if open_row is not None:
         impact = worse_impact(open_row["impact"], report["impact"])
         conn.execute(
@@ -73,6 +74,11 @@ def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, statu
     event_id = add_event(conn, "error", error_id, "created", at=at, actor=actor, to_status=status,
                          data={"source": report.get("source")} if report.get("source") else None)
     return Recorded(get(conn, error_id), event_id, False, False)
+
+
+def find_open(conn: sqlite3.Connection, fp: str) -> sqlite3.Row | None:
+    """The open error with this fingerprint (at most one: the database guarantees it)."""
+    return conn.execute(f"SELECT * FROM errors WHERE fingerprint = ? AND status IN {OPEN_SQL}", (fp,)).fetchone()
 
 
 def get(conn: sqlite3.Connection, error_id: int) -> sqlite3.Row | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from ..vocab import TIERS
 
@@ -42,6 +42,12 @@ class Notification:
         data["message"] = render_markdown(self)
         return data
 
+    @classmethod
+    def from_payload(cls, payload: dict) -> "Notification":
+        """Rebuild the notification from its payload (as an outbox row stores it)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in names})
+
 
 def from_error(error: dict, kind: str = "error") -> Notification:
     tier = TIERS[error["impact"]]
@@ -78,4 +84,16 @@ def from_request(request: dict) -> Notification:
         facts={k: v for k, v in (("Urgency", request["urgency"]), ("Current workaround", request.get("alternatives")),
                                  ("Cost", request.get("cost"))) if v},
         answer_hint=f"opsctl requests decide {request['id']} approve|reject|defer",
+    )
+
+
+def from_improvement(improvement: dict) -> Notification:
+    return Notification(
+        id=improvement["id"],
+        kind="improvement",
+        title=f"Improvement: {improvement['operation']}",
+        details=improvement["improvement"],
+        facts={k: v for k, v in (("Department", improvement.get("department")),
+                                 ("Category", improvement.get("category")),
+                                 ("Impact", improvement.get("impact"))) if v},
     )

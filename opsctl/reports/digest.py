@@ -10,6 +10,7 @@ from ..context import Context, ensure
 from ..durations import format_duration
 from ..errors import InvalidInput
 from ..ledger import transaction
+from ..ledger.errors_table import OPEN_SQL
 from ..ledger.events import add_event
 from .charts import bucket, sparkline
 from .stats import stats
@@ -28,7 +29,7 @@ def digest(period: str = "day", *, send: bool = True, ctx: Context | None = None
         "info": _errors(conn, "impact = 'info' AND opened_at >= ?", (start,)),
         "resolved": conn.execute("SELECT COUNT(*) FROM errors WHERE resolved_at IS NOT NULL AND resolved_at >= ?",
                                  (start,)).fetchone()[0],
-        "open": _errors(conn, "status IN ('open', 'escalated', 'acknowledged')", (), order="impact = 'blocking' DESC,"
+        "open": _errors(conn, f"status IN {OPEN_SQL}", (), order="impact = 'blocking' DESC,"
                         " impact = 'warning' DESC, opened_at"),
         "postmortems_pending": _errors(conn, "impact = 'blocking' AND status = 'resolved' AND (cause IS NULL OR"
                                        " detection IS NULL OR solution IS NULL OR prevention IS NULL)"

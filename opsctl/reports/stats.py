@@ -11,11 +11,11 @@ from datetime import timedelta
 from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
 from ..durations import parse_since
+from ..ledger.errors_table import OPEN_SQL
 from ..vocab import OPEN_STATUSES, TIERS
 from .sql import for_reports, percentiles
 
 WINDOW = "FROM errors WHERE opened_at >= ?"
-OPEN = "('open', 'escalated', 'acknowledged')"
 
 
 def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> dict:
@@ -30,7 +30,7 @@ def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> di
     limit, cutoff = "CASE impact WHEN 'blocking' THEN ? ELSE ? END", "CASE impact WHEN 'blocking' THEN ? ELSE ? END"
     groups = conn.execute(
         "SELECT type, service, project, impact, COUNT(*), SUM(occurrences), SUM(escalations), SUM(regressions),"
-        f" SUM(status IN {OPEN}), COUNT(resolution_seconds), COUNT(response_seconds),"
+        f" SUM(status IN {OPEN_SQL}), COUNT(resolution_seconds), COUNT(response_seconds),"
         f" SUM(CASE WHEN {tiered} THEN answered_seconds <= {limit} END),"
         f" SUM(CASE WHEN {tiered} THEN answered_seconds > {limit} OR answered_seconds IS NULL"
         f"  AND notified_at < {cutoff} END),"
@@ -126,14 +126,14 @@ def _limits() -> tuple[int, int]:
 
 
 def _backlog(conn, top: int) -> dict:
-    rows = conn.execute(f"SELECT status, impact, COUNT(*) FROM errors WHERE status IN {OPEN} GROUP BY 1, 2").fetchall()
+    rows = conn.execute(f"SELECT status, impact, COUNT(*) FROM errors WHERE status IN {OPEN_SQL} GROUP BY 1, 2").fetchall()
     by_status = {status: 0 for status in OPEN_STATUSES}
     by_impact = {impact: 0 for impact in TIERS}
     for status, impact, count in rows:
         by_status[status] += count
         by_impact[impact] += count
     oldest = conn.execute(
-        f"SELECT id, type, service, project, impact, status, opened_at FROM errors WHERE status IN {OPEN}"
+        f"SELECT id, type, service, project, impact, status, opened_at FROM errors WHERE status IN {OPEN_SQL}"
         " ORDER BY opened_at LIMIT ?", (top,)).fetchall()
     return {"open": sum(by_status.values()), "by_status": by_status, "by_impact": by_impact,
             "oldest": [{"id": f"error-{r['id']}", "type": r["type"], "service": r["service"],
