@@ -11,8 +11,9 @@ from .settings import Settings
 class Context:
     """Built once per CLI call (or per Python API call unless one is passed in)."""
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, *, actor: str | None = None):
         self.settings = settings or Settings.load()
+        self._actor = actor  # who acts, when not the local user (a Slack user, an HTTP client)
 
     @cached_property
     def conn(self) -> sqlite3.Connection:
@@ -28,7 +29,7 @@ class Context:
 
     @property
     def actor(self) -> str:
-        return self.settings.actor
+        return self._actor or self.settings.actor
 
     def close(self) -> None:
         if "conn" in self.__dict__:
