@@ -75,7 +75,10 @@ def route(config: dict, channels: list, notification, *, subject: str, purpose: 
     routes = []
     for channel in chosen:
         held = quiet_end if quiet_end and channel.channel in _quiet_channels(routing["quiet"], chosen) else None
-        routes.append(Route(channel, mention(channel, notification.impact, purpose), held))
+        said = mention(channel, notification.impact, purpose)
+        if channel.name == "slack" and getattr(notification, "mention", None):  # people / an alert rule's mention
+            said = " ".join(m for m in (said, notification.mention) if m)
+        routes.append(Route(channel, said, held))
     return routes
 
 

@@ -22,9 +22,13 @@ DEFAULT_CHANNELS = {
     "slack": "opsctl.channels.slack:SlackChannel",
     "notion": "opsctl.channels.notion:NotionChannel",
     "webhook": "opsctl.channels.webhook:WebhookChannel",
+    "email": "opsctl.channels.email:EmailChannel",
+    "sms": "opsctl.channels.sms:SmsChannel",
 }
-# Built-ins that switch themselves on when their variables are set (webhooks need opsctl.yaml).
-AUTO = ("notify_user", "slack", "notion")
+# Built-ins that switch themselves on when their variables are set (other webhooks need opsctl.yaml).
+AUTO = ("notify_user", "slack", "notion", "email", "sms")
+# the operations guide's names: a webhook channel called "webhook" and its signing secret
+ALERT_WEBHOOK = ("ALERT_WEBHOOK_URL", "ALERT_WEBHOOK_SECRET")
 ENTRY_POINT_GROUP = "opsctl.channels"
 
 
@@ -68,13 +72,26 @@ def configured(ctx, *, include_unusable: bool = False) -> list[Channel]:
         channel = channel_type(name).from_config(name, {}, env)
         if channel.missing() is None:
             found.append(channel)
+    if "webhook" not in section and env(ALERT_WEBHOOK[0]):
+        found.append(channel_type("webhook").from_config("webhook", _webhook_alias({"url_env": ALERT_WEBHOOK[0]}, env),
+                                                         env))
     for name, options in section.items():
         options = options or {}
         if not isinstance(options, dict):
             raise OperationalFailure(f"opsctl.yaml: channels.{name} must be a mapping of settings")
         if options.get("enabled", True) is False:
             continue
-        channel = channel_type(str(options.get("type") or name)).from_config(str(name), options, env)
+        kind = str(options.get("type") or name)
+        if kind == "webhook":
+            options = _webhook_alias(options, env)
+        channel = channel_type(kind).from_config(str(name), options, env)
         if include_unusable or channel.missing() is None:
             found.append(channel)
     return found
+
+
+def _webhook_alias(options: dict, env) -> dict:
+    """ALERT_WEBHOOK_SECRET signs webhooks when OPSCTL_WEBHOOK_SECRET and the channel's own secret are unset."""
+    if options.get("secret") or options.get("secret_env") or env("OPSCTL_WEBHOOK_SECRET") or not env(ALERT_WEBHOOK[1]):
+        return options
+    return dict(options, secret_env=ALERT_WEBHOOK[1])

@@ -57,7 +57,8 @@ class SlackChannel(Channel):
         from ..messages import slack_blocks
 
         text, blocks = slack_blocks.render(out.notification, mention=out.mention)
-        response = self._call(client.chat_postMessage, channel=self.values["channel"], text=text, blocks=blocks,
+        response = self._call(client.chat_postMessage, channel=out.notification.slack_channel or self.values["channel"],
+                              text=text, blocks=blocks,
                               unfurl_links=False, unfurl_media=False)
         ts, where = response.get("ts"), response.get("channel")
         remember = out.subject_id is not None and out.purpose != "test"

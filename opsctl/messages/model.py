@@ -33,6 +33,12 @@ class Notification:
     occurrences: int = 1
     facts: dict[str, str] = field(default_factory=dict)  # extra label -> value lines
     answer_hint: str | None = None
+    # who this notice is for (escalation chains, alert rules): {"email": [...], "sms": [...], "slack": [...]},
+    # an explicit Slack mention and Slack channel; empty: the channels' own settings decide
+    recipients: dict[str, list[str]] = field(default_factory=dict)
+    mention: str | None = None
+    slack_channel: str | None = None
+    priority: str | None = None  # P0-P3 when known
 
     def payload(self) -> dict:
         """The notify_user / webhook JSON: the fields plus the markdown a person reads."""
