@@ -8,7 +8,7 @@ from .errors import OperationalFailure
 
 SUPPORTED_VERSIONS = (1,)
 SECTIONS = ("version", "channels", "routing", "escalation", "remediation", "jobs", "rules", "probes",
-            "quota", "digest", "integrations", "run", "outbox")
+            "quota", "digest", "integrations", "run", "outbox", "people", "alerts")
 
 
 def load_config(path: Path | None) -> dict:
@@ -37,4 +37,7 @@ def load_config(path: Path | None) -> dict:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise OperationalFailure(f"{path}: unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
+    from .people.directory import validate
+
+    validate(data, path)  # people, escalation chains, alerts
     return data

@@ -6,7 +6,7 @@ import re
 
 from .errors import InvalidInput
 
-PREFIX = {"error": "error", "request": "req", "improvement": "imp"}
+PREFIX = {"error": "error", "request": "req", "improvement": "imp", "silence": "sil"}
 
 
 def format_id(kind: str, number: int) -> str:

@@ -10,6 +10,7 @@ from opsctl.ledger.migrations import MIGRATIONS
 EXPECTED_TABLES = {
     "errors", "events", "requests", "improvements", "kv", "deliveries", "remote_refs", "runs",
     "quota_readings", "probe_state", "_sqlite_migrations",
+    "silences", "sms_messages", "rule_samples", "rule_alerts",  # issue 12
 }
 
 
@@ -23,7 +24,8 @@ def test_fresh_ledger_schema(tmp_path):
     assert applied == [fn.__name__ for fn in MIGRATIONS]
     columns = {row[1] for row in conn.execute("PRAGMA table_info(errors)")}
     assert {"id", "fingerprint", "type", "service", "project", "impact", "status", "occurrences", "first_seen",
-            "last_seen", "notified_at", "acknowledged_at", "resolved_at", "resolution_seconds"} <= columns
+            "last_seen", "notified_at", "acknowledged_at", "resolved_at", "resolution_seconds",
+            "priority", "chain_step", "snoozed_until"} <= columns
 
 
 def test_one_open_error_per_fingerprint_is_a_database_rule(tmp_path):

@@ -44,6 +44,7 @@ def notify_error(type: str, service: str, details: str = "", impact: str = "bloc
     fix = None
     with transaction(ctx.conn):
         recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor)
+        _remember_priority(ctx, recorded, impact, source)
         newly_flapping = _after_record(ctx, recorded, at)
         row = recorded.row
         first_notice = row["notified_at"] is None
@@ -64,6 +65,12 @@ def notify_error(type: str, service: str, details: str = "", impact: str = "bloc
 def _notify_now(ctx: Context, row, at: str) -> None:
     _set_status(ctx, row, "escalated" if row["status"] == "open" else row["status"], at, note="user notified")
     errors_table.update(ctx.conn, row["id"], {"notified_at": at})
+
+
+def _remember_priority(ctx: Context, recorded, raw_impact, source) -> None:
+    from ..people.priority import remember  # P0-P3 beside the tier (issue 12)
+
+    remember(ctx, recorded.row["id"], raw_impact, source)
 
 
 def _after_record(ctx: Context, recorded, at: str) -> bool:
@@ -90,6 +97,7 @@ def track_error(error_type: str, service: str, *, project: str | None = None, im
     at = to_iso(now())
     with transaction(ctx.conn):
         recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor, status=status)
+        _remember_priority(ctx, recorded, impact, source)
         _after_record(ctx, recorded, at)
         if not recorded.deduplicated:
             stamps = {"escalated": "notified_at", "acknowledged": "acknowledged_at"}

@@ -31,6 +31,9 @@ COMMANDS: dict[str, str] = {
     "outbox": "opsctl.cli.outbox_cmd",
     "channels": "opsctl.cli.channels_cmd",
     "notion": "opsctl.cli.notion_cmd",
+    "silence": "opsctl.cli.silence_cmd",
+    "snooze": "opsctl.cli.snooze_cmd:snooze",
+    "rules": "opsctl.cli.rules_cmd",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.

@@ -17,6 +17,11 @@ def announce(ctx, notification, *, subject: str, subject_id: int | None, event_i
     configured = registry.configured(ctx, include_unusable=True)
     if not configured:
         return []
+    from ..people.announce import prepare  # silences, snoozes, priority, alert rules' channel (issue 12)
+
+    notification, held = prepare(ctx, notification, subject, subject_id, purpose)
+    if held is not None:
+        return held
     at = now()
     usable = [c for c in configured if c.missing() is None]
     broken = [c for c in configured if c.missing() is not None]

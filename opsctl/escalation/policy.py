@@ -24,7 +24,7 @@ DEFAULT_MAX = {"blocking": None, "warning": 1, "info": 0}
 # `channels` narrows where this tier's escalations/reminders go (announce's `channels=`); mentions and
 # escalation-only channels themselves are configured per channel (`channels.<name>.mention.escalation`,
 # `purposes: [escalation]`, see opsctl/routing.py)
-TIER_KEYS = {"after", "repeat", "max", "channels"}
+TIER_KEYS = {"after", "repeat", "max", "channels", "chain"}  # chain: see opsctl/escalation/chains.py
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,8 @@ def _tier(impact: str, raw) -> TierPolicy:
     channels = raw.get("channels")
     if channels is not None:
         channels = tuple(str(c) for c in (channels if isinstance(channels, list) else [channels]))
+    if raw.get("chain") is not None:  # an escalation chain replaces the after/repeat timers
+        after = None
     return TierPolicy(impact, after, repeat, limit, channels)
 
 

@@ -33,6 +33,9 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
         from ..delivery import drain
 
         result["delivered"] = drain(ctx)
+    from ..people.tick import run as people_tick  # chains, silences ending, SMS status (issue 12)
+
+    result.update(people_tick(ctx, at_moment, dry_run=dry_run))
     errors = ctx.conn.execute(DUE_ERRORS, (at, limit)).fetchall()
     requests = resurface.due(ctx.conn, at, limit)
     if not errors and not requests:

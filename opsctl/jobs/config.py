@@ -90,16 +90,17 @@ def run_section(config: dict, source: Path | None = None) -> dict:
 
 
 def load_rules(config: dict, source: Path | None = None) -> list:
-    """The compiled `rules:`; a broken rule fails here, naming the rule (exit 1: a broken config)."""
-    raw = config.get("rules")
-    if not raw:
+    """The compiled `rules:` and `alerts:`; a broken rule fails here, naming the rule (exit 1: a broken config)."""
+    raw, alerts = config.get("rules"), config.get("alerts")  # alerts: the job runbook's form
+    if not raw and not alerts:
         return []
-    if not isinstance(raw, list):
-        raise OperationalFailure(f"{source or 'opsctl.yaml'}: rules: expected a list of rules")
+    for name, value in (("rules", raw), ("alerts", alerts)):
+        if value and not isinstance(value, list):
+            raise OperationalFailure(f"{source or 'opsctl.yaml'}: {name}: expected a list of rules")
     from . import rules
 
     try:
-        return rules.load_rules(raw)
+        return rules.load_rules(raw, alerts)
     except InvalidInput as exc:
         raise OperationalFailure(f"{source or 'opsctl.yaml'}: {exc.message}") from None
 

@@ -79,6 +79,10 @@ def _report_config_problem(ctx: Context, message: str) -> None:
 
 def _finish(ctx: Context, job: JobSettings, rules: list, result, took_over: dict | None, log_path: Path) -> dict:
     alerts = _evaluate(rules, result.facts())
+    if any(r.for_seconds or r.cooldown_seconds for r in rules):  # `for:` / `cooldown:` (issue 12)
+        from .rule_timing import gate
+
+        alerts = gate(ctx, rules, alerts, result.facts(), scope=job.name)
     outcome = {
         "run_id": None, "job": job.name, "status": result.status, "exit_code": result.exit_code,
         "started_at": clock.to_iso(result.started_at), "finished_at": clock.to_iso(result.finished_at),
@@ -129,8 +133,9 @@ def _alert(ctx: Context, job: JobSettings, rules: list, result, alerts: list, ou
     if failed:
         impact = _worst([a.impact for a in alerts]) or job.impact
         details = "\n".join([a.message for a in alerts] + [_summary(result), "", "Last output:", result.tail or "(none)"])
+        source = f"run:{name}:{alerts[0].rule}" if alerts else f"run:{name}"  # the rule that raised it
         error = incidents.raise_error(ctx, "system_error", name, details.strip(), impact, _options(job),
-                                      source=f"run:{name}", project=job.project)
+                                      source=source, project=job.project)
         outcome["error"] = incidents.brief(error)
         _link(ctx, run_id, error["id"])
     else:

@@ -250,3 +250,56 @@ def m006_answer_times(db):
             resolution_seconds, notified_at, response_seconds, answered_seconds, escalations, regressions);
         """
     )
+
+
+@migration
+def m007_people(db):
+    # issue 12: P0-P3 on the error, escalation-chain progress, snoozes; silences; SMS delivery
+    # status; per-rule condition history (`for:`) and last alert (`cooldown:`)
+    db.executescript(
+        """
+        ALTER TABLE errors ADD COLUMN priority TEXT;
+        ALTER TABLE errors ADD COLUMN chain_step INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE errors ADD COLUMN snoozed_until TEXT;
+        CREATE TABLE silences (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            service TEXT NOT NULL,
+            type TEXT,
+            project TEXT,
+            reason TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            created_by TEXT,
+            removed_at TEXT,
+            summarized_at TEXT,
+            held INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX silences_open ON silences(ends_at) WHERE summarized_at IS NULL;
+        CREATE TABLE sms_messages (
+            sid TEXT PRIMARY KEY,
+            delivery_id INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            subject_id INTEGER,
+            status TEXT NOT NULL,
+            error TEXT,
+            sent_at TEXT NOT NULL,
+            checked_at TEXT
+        );
+        CREATE INDEX sms_messages_pending ON sms_messages(sent_at)
+            WHERE status NOT IN ('delivered', 'failed', 'undelivered', 'canceled');
+        CREATE TABLE rule_samples (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            rule TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            at TEXT NOT NULL,
+            held INTEGER NOT NULL
+        );
+        CREATE INDEX rule_samples_by_rule ON rule_samples(rule, scope, at);
+        CREATE TABLE rule_alerts (
+            rule TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            last_alert_at TEXT NOT NULL,
+            PRIMARY KEY (rule, scope)
+        );
+        """
+    )

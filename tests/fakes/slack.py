@@ -2,7 +2,8 @@
 
 Web API: ``WebClient(token=fake.token, base_url=fake.api_url)`` where
 ``fake.api_url == fake.url + "/api/"``. Implemented methods (routes):
-``chat.postMessage``, ``chat.update``, ``auth.test``, ``conversations.info``.
+``chat.postMessage``, ``chat.update``, ``auth.test``, ``conversations.info``, ``usergroups.list``
+(``fake.usergroups`` maps handle -> id; ``fake.usergroups_scope = False`` answers ``missing_scope``).
 Like Slack, API errors are HTTP 200 ``{"ok": false, "error": "..."}``:
 ``not_authed`` (no token), ``invalid_auth`` (token != ``fake.token`` or
 ``fake.reject_auth``), ``channel_not_found``, ``no_text``, ``msg_too_long``,
@@ -68,6 +69,8 @@ class SlackFake(FakeServer):
         self.messages: list[SlackMessage] = []
         self.updates: list[dict] = []
         self.webhook_channel = "C000WEBHOOK"
+        self.usergroups: dict[str, str] = {}  # handle -> id, for usergroups.list
+        self.usergroups_scope = True  # False: usergroups.list answers missing_scope
         self._seq = 0
         super().__init__()
         self.api_url = self.url + "/api/"
@@ -136,6 +139,13 @@ class SlackFake(FakeServer):
     def _m_auth_test(self, p: dict) -> Reply:
         return _ok(url="https://fake.slack.com/", team="Fake Team", user="opsbot",
                    team_id=TEAM_ID, user_id=BOT_USER, bot_id=BOT_ID, is_enterprise_install=False)
+
+    def _m_usergroups_list(self, p: dict) -> Reply:
+        if not self.usergroups_scope:
+            return Reply(200, {"ok": False, "error": "missing_scope", "needed": "usergroups:read",
+                               "provided": "chat:write"})
+        return _ok(usergroups=[{"id": gid, "team_id": TEAM_ID, "handle": handle, "name": handle.title(),
+                                "is_usergroup": True, "date_delete": 0} for handle, gid in self.usergroups.items()])
 
     def _m_conversations_info(self, p: dict) -> Reply:
         cid = self._resolve(p.get("channel"))

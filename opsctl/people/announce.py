@@ -1,0 +1,57 @@
+"""The one call announce makes before routing an error notice (issue 12).
+
+- a silence in force, or a snooze (escalations/reminders), holds the notice;
+- the error's priority (P0-P3) goes on the notification (email subject, SMS text);
+- an error raised by a seed-format alert rule (`alerts:` with `channel:` / `mention:`) goes to that
+  rule's Slack channel with that mention (`@data-team` resolved to a user-group mention when the
+  bot may list user groups, else the text as written).
+"""
+
+from __future__ import annotations
+
+
+def prepare(ctx, notification, subject: str, subject_id: int | None, purpose: str):
+    """(notification, None) to go ahead, or (notification, skipped deliveries) when held."""
+    from .. import silences
+
+    held = silences.held(ctx, subject, subject_id, purpose)
+    if held is not None or subject != "error" or subject_id is None:
+        return notification, held
+    from ..clock import now_iso
+    from ..ledger import errors_table
+
+    row = errors_table.get(ctx.conn, subject_id)
+    if row is None:
+        return notification, None
+    if purpose in ("escalation", "reminder") and row["snoozed_until"] and row["snoozed_until"] > now_iso():
+        return notification, [{"channel": "snooze", "status": "skipped",
+                               "error": f"snoozed until {row['snoozed_until']}"}]
+    from .priority import of_row
+
+    notification.priority = notification.priority or of_row(row)
+    rule = rule_of(ctx.config, row["source"])
+    if rule is not None:
+        if rule.channel and not notification.slack_channel:
+            notification.slack_channel = rule.channel
+        if rule.mention and not notification.mention:
+            from .mentions import resolve
+
+            notification.mention = resolve(ctx, rule.mention)
+    return notification, None
+
+
+def rule_of(config: dict, source: str | None):
+    """The seed-format alert rule (`alerts:`) that raised an error (source `run:<job>:<rule>`), or None."""
+    if not (config or {}).get("alerts"):
+        return None
+    return rule_of_any(config, source)
+
+
+def rule_of_any(config: dict, source: str | None):
+    """The rule (`rules:` or `alerts:`) named in an error's source `run:<job>:<rule>`, or None."""
+    if not source or not source.startswith("run:") or source.count(":") < 2:
+        return None
+    from ..jobs.config import load_rules
+
+    name = source.split(":", 2)[2]
+    return next((r for r in load_rules(config) if r.name == name), None)
