@@ -48,6 +48,9 @@ def render(report: dict) -> None:
     table("Tier deadlines (answered in time after the notice)", ["tier", "within", "met", "missed", "pending"],
           [[impact, format_duration(d["within_seconds"]), f"[green]{d['met']}[/green]", f"[red]{d['missed']}[/red]",
             d["pending"]] for impact, d in report["deadlines"].items()])
+    from ..people.stats import show
+
+    show(report, table)  # P0-P3 targets, false positives per rule
     table("Most common issues", ["type", "service", "project", "errors", "occurrences"],
           [[i["type"], i["service"], i["project"] or "—", i["errors"], i["occurrences"]] for i in report["most_common"]],
           empty="no issues")

@@ -54,6 +54,9 @@ def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> di
     report["requests"] = dict(conn.execute("SELECT status, COUNT(*) FROM requests GROUP BY status").fetchall())
     report["improvements"] = conn.execute("SELECT COUNT(*) FROM improvements WHERE created_at >= ?",
                                           (start,)).fetchone()[0]
+    from ..people.stats import sections  # P0-P3 targets, false positives per rule (issue 12)
+
+    report.update(sections(ctx.conn, start))
     return report
 
 
