@@ -103,3 +103,14 @@ def test_yaml_webhook_with_its_own_secret_and_purposes(fake_hook, monkeypatch):
     assert deliveries(notify_error(**blocking())) == {"sms": "sent"}
     [request] = fake_hook.received
     assert request.path == "/hook" and _verify("relay-secret", request)
+
+
+def test_the_operations_guide_webhook_names(fake_hook, monkeypatch):
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", fake_hook.hook_url)
+    monkeypatch.setenv("ALERT_WEBHOOK_SECRET", "guide-secret")
+    result = notify_error(**blocking())
+    assert deliveries(result) == {"webhook": "sent"}
+    [request] = fake_hook.received
+    expected = "sha256=" + hmac.new(b"guide-secret", request.raw, hashlib.sha256).hexdigest()
+    assert request.header("x-opsctl-signature") == expected
+    assert request.body["id"] == result["id"] and "Your decision?" in request.body["message"]

@@ -17,10 +17,11 @@ def poll_sms_status(ctx) -> list[dict]:
     from ..clock import now_iso
     from ..ledger import sms_table, transaction
 
-    if ctx.conn.execute("SELECT 1 FROM deliveries WHERE status = 'sent' AND remote_id LIKE 'SM%' LIMIT 1").fetchone() \
-            is None:
-        return []  # never texted anyone: Twilio settings are not even read
+    if not ctx.settings.get("TWILIO_ACCOUNT_SID") and not _sms_in_config(ctx):
+        return []  # no SMS channel: nothing to look at (no query, no config read)
     channels = {c.channel: c for c in registry.configured(ctx) if c.name == "sms"}
+    if not channels:
+        return []
     with transaction(ctx.conn):
         sms_table.discover(ctx.conn, list(channels))
     changes = []
@@ -60,3 +61,11 @@ def _report_failure(ctx, row, status: str, error: str | None) -> None:
                  "warning", [f"Check the phone number and Twilio's message log for {row['sid']}",
                              "Reach the person another way (email, Slack)"],
                  recommendation="Option 1", source="sms-status", ctx=ctx)
+
+
+def _sms_in_config(ctx) -> bool:
+    if ctx.settings.config_path is None:
+        return False
+    section = (ctx.config or {}).get("channels") or {}
+    return isinstance(section, dict) and any(isinstance(o, dict) and (o.get("type") or n) == "sms"
+                                             for n, o in section.items())
