@@ -133,3 +133,18 @@ def test_sendgrid_refuses_a_wrong_key(monkeypatch):
         monkeypatch.setenv("ALERT_EMAIL_TO", "oncall@example.com")
         [entry] = notify_error(**BLOCKING)["deliveries"]
     assert entry["status"] == "failed" and "401" in entry["error"] and not sg.received
+
+
+def test_the_priority_given_as_impact_is_kept_and_shown(monkeypatch):
+    from opsctl.context import Context
+
+    with SmtpFake() as smtp:
+        _smtp_env(monkeypatch, f"smtp://127.0.0.1:{smtp.port}")
+        result = notify_error(**dict(BLOCKING, impact="P1"))
+        notify_error(**dict(BLOCKING, service="Quiet API", impact="P3"))
+    assert result["impact"] == "blocking" and result["priority"] == "P1"
+    assert smtp.messages[0]["Subject"] == f"[P1] api_limit · Scraper API — {result['id']}"
+    assert "Impact: blocking (P1, immediate" in smtp.messages[0].get_body(("plain",)).get_content()
+    assert smtp.messages[1]["Subject"].startswith("[P3] api_limit · Quiet API")
+    rows = Context().conn.execute("SELECT priority FROM errors ORDER BY id").fetchall()
+    assert [r["priority"] for r in rows] == ["P1", "P3"]

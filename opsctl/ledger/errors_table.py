@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..ids import format_id
+from ..people.priority import of_row
 from ..vocab import OPEN_STATUSES, TIERS, worse_impact
 from .events import add_event, history
 
@@ -138,6 +139,8 @@ def to_public(row: sqlite3.Row, *, with_history: list | None = None) -> dict:
         "project": row["project"] or None,
         "impact": row["impact"],
         "tier": tier.name,
+        "priority": of_row(row),  # P0-P3 (issue 12)
+        "snoozed_until": row["snoozed_until"],
         "status": row["status"],
         "occurrences": row["occurrences"],
         "first_seen": row["first_seen"],

@@ -16,12 +16,13 @@ from email.utils import formatdate, make_msgid
 from ..scrub import scrub
 from .model import Notification
 
-DEFAULT_PRIORITY = {"blocking": "P0", "warning": "P2", "info": "P3"}
 PURPOSE_WORDS = {"update": "Update", "escalation": "Escalation", "reminder": "Reminder"}
 
 
 def priority(note: Notification) -> str | None:
-    return note.priority or DEFAULT_PRIORITY.get(note.impact or "")
+    from ..people.priority import DEFAULT
+
+    return note.priority or DEFAULT.get(note.impact or "")
 
 
 def subject_line(note: Notification, purpose: str = "notify") -> str:
