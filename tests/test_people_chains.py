@@ -148,3 +148,18 @@ def test_a_bad_phone_number_names_the_form(cli, tmp_path):
     (tmp_path / "opsctl.yaml").write_text(CONFIG.replace('"+15550199"', '"555-0199"'))
     proc = cli("channels", "list")
     assert proc.returncode == 1 and "people.cto.phone" in proc.stderr and "+15550100" in proc.stderr
+
+
+def test_cron_processes_with_an_injected_clock(smtp, cli, tmp_path):
+    (tmp_path / "opsctl.yaml").write_text(CONFIG)
+    env = {"OPSCTL_NOW": "2026-03-02T09:00:00Z"}
+    out = cli.json("notify-error", "--type", "api_limit", "--service", "Scraper API", "--details", "limit",
+                   "--impact", "P0", "--options", "New key", "Upgrade", env=env)
+    assert out["priority"] == "P0"
+    dry = cli.json("tick", "--dry-run", env={"OPSCTL_NOW": "2026-03-02T09:20:00Z"})
+    assert dry["chains"] == [{"id": out["id"], "steps": [1, 2], "catch_up": True}]
+    assert len(smtp.messages) == 1  # a dry run sends nothing
+    done = cli.json("tick", env={"OPSCTL_NOW": "2026-03-02T09:20:00Z"})
+    assert [c["steps"] for c in done["chains"]] == [[1, 2]]
+    assert cli.json("tick", env={"OPSCTL_NOW": "2026-03-02T09:21:00Z"})["chains"] == []
+    assert smtp.sessions[-1]["to"] == ["oncall@example.com", "cto@example.com"] and len(smtp.messages) == 2
