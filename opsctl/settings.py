@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from .errors import OperationalFailure
+from .errors import ConfigInvalid
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -20,14 +20,14 @@ def _read_dotenv(path: Path) -> dict[str, str]:
             for binding in parse_stream(stream):
                 if binding.error:
                     line = binding.original.line
-                    raise OperationalFailure(
+                    raise ConfigInvalid(
                         f"{path}: cannot parse line {line} ({binding.original.string.strip()[:40]!r}); "
                         "use KEY=value lines"
                     )
                 if binding.key:
                     values[binding.key] = binding.value or ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise OperationalFailure(f"cannot read {path}: {exc}") from None
+        raise ConfigInvalid(f"cannot read {path}: {exc}") from None
     return values
 
 

@@ -48,8 +48,8 @@ def add_integration(service: str, *, tier: str = "", limits: str = "", credentia
     path = locate(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     locks = ctx.settings.home / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    with open(locks / "integrations.md.lock", "a") as guard:  # not beside the document: it may live in a repo
+    locks.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(os.open(locks / "integrations.md.lock", os.O_RDWR | os.O_CREAT, 0o600)) as guard:  # not beside the document: it may live in a repo
         fcntl.flock(guard, fcntl.LOCK_EX)
         text_ = path.read_text(encoding="utf-8") if path.is_file() else _template()
         inventory = parse(text_, path)
