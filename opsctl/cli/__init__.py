@@ -14,9 +14,16 @@ from .registry import build_app
 
 
 def raw_main(argv: list[str]) -> int:
+    from ..trust import refusals
+
+    refusals.clear()  # per invocation (the in-process CLI runs many)
     app = build_app(argv)
     result = app(args=argv, prog_name="opsctl", standalone_mode=False)
     code = result if isinstance(result, int) else 0
+    if refusals and code == 0:  # the command did what it could; the refused command makes it a failure
+        if "--json" not in argv:
+            raise refusals[0]
+        return int(refusals[0].exit_code)  # stdout already holds the command's JSON; stderr said why
     if code == 0:  # send a few due deliveries on the way out; one indexed SELECT when none is due
         from ..delivery.opportunistic import after_command
 

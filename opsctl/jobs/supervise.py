@@ -63,7 +63,9 @@ def run(
         raise InvalidInput("no command given to run")
     started_at, began = clock.now(), time.monotonic()
     metrics_path = _metrics_file()
-    child_env = {**(os.environ if env is None else env), job_metrics.ENV: metrics_path, "OPSCTL_JOB": job}
+    from ..childenv import child_env as without_secrets
+
+    child_env = without_secrets(env, **{job_metrics.ENV: metrics_path, "OPSCTL_JOB": job})
     try:
         try:
             proc = subprocess.Popen(
@@ -93,7 +95,7 @@ def run(
     if problem:
         message = f"{message}; {problem}" if message else problem
     return RunResult(job, status, exit_code, started_at, clock.now(),
-                     round(time.monotonic() - began, 3), tail.text(), {**found, **from_file}, message)
+                     round(time.monotonic() - began, 3), _scrubbed(tail.text()), {**found, **from_file}, message)
 
 
 def _wait(proc: subprocess.Popen, timeout: float | None, grace: float) -> tuple[bool, int | None]:
@@ -234,3 +236,9 @@ def _metrics_file() -> str:
 
 def _binary(given: BinaryIO | None, default) -> BinaryIO | None:
     return given if given is not None else getattr(default, "buffer", None)
+
+
+def _scrubbed(text: str) -> str:
+    from ..scrub import scrub
+
+    return scrub(text) if text else text
