@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, emit_json, short_time, styled_status, table
+from .output import JsonFlag, console, emit_json, plain, short_time, styled_status, table
 
 
 HELP = "Read the error ledger."
@@ -35,6 +35,7 @@ def list_errors(
     if json_out:
         emit_json({"errors": errors, "count": len(errors), "truncated": truncated})
         return
+    errors = plain(errors)  # stored text is never Rich markup
     table("Errors", ["id", "status", "impact", "type", "service", "project", "seen", "last seen"],
           [[e["id"], styled_status(e["status"]), e["impact"], e["type"], e["service"], e["project"],
             e["occurrences"], short_time(e["last_seen"])] for e in errors], empty="no errors match")
@@ -57,6 +58,7 @@ def show_error(
     if json_out:
         emit_json(error)
         return
+    error = plain(error)  # stored text is never Rich markup
     out = console()
     out.print(f"[bold]{error['id']}[/bold] {styled_status(error['status'])}  {error['type']} · {error['service']}"
               + (f" · {error['project']}" if error["project"] else ""))
