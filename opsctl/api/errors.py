@@ -239,7 +239,7 @@ def list_errors(*, status: str | None = None, type: str | None = None, service: 
                 project: str | None = None, since: str | None = None, impact_: str | None = None,
                 limit: int | None = None, ctx: Context | None = None) -> list[dict]:
     statuses = None
-    if status:
+    if status is not None:  # "" is an invalid status, not "any"
         if status == "all":
             statuses = None
         elif status == "unresolved":
@@ -247,8 +247,8 @@ def list_errors(*, status: str | None = None, type: str | None = None, service: 
         else:
             statuses = [choose("status", s, ERROR_STATUSES) for s in status.split(",")]
     since_iso = to_iso(parse_since(since, now())) if since else None
-    kind = error_type(type) if type else None
-    level = impact(impact_) if impact_ else None
+    kind = error_type(type) if type is not None else None
+    level = impact(impact_) if impact_ is not None else None
     ctx = ensure(ctx)
     rows = errors_table.query(ctx.conn, statuses=statuses, error_type=kind, service=service, project=project,
                               since=since_iso, impact=level, limit=limit)

@@ -14,6 +14,9 @@ from .registry import build_app
 
 
 def raw_main(argv: list[str]) -> int:
+    from .argv import validate
+
+    validate(argv)
     from ..trust import refusals
 
     refusals.clear()  # per invocation (the in-process CLI runs many)

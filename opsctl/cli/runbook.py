@@ -169,4 +169,12 @@ def _stdin_if_dash(value: str) -> str:
         return value
     import sys
 
-    return sys.stdin.read()
+    from ..errors import InvalidInput
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream (in-process callers)
+        return sys.stdin.read()
+    try:
+        return stream.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"--details -: stdin is not valid UTF-8 (byte {exc.start}); send UTF-8 text") from None
