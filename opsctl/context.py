@@ -24,8 +24,10 @@ class Context:
     @cached_property
     def config(self) -> dict:
         from .config import load_config
+        from .config_check import usable
 
-        return load_config(self.settings.config_path)
+        path = self.settings.config_path
+        return usable(load_config(path), path, self.settings)
 
     @property
     def actor(self) -> str:

@@ -120,6 +120,31 @@ def _matches(when: dict, seen: dict) -> bool:
     return True
 
 
+def check_config(config: dict) -> None:
+    """Validate `routing:` as a whole (rules and quiet hours); ConfigInvalid naming the key."""
+    routing = (config or {}).get("routing") or {}
+    if not isinstance(routing, dict):
+        raise ConfigInvalid("opsctl.yaml: `routing:` must be a mapping (rules, quiet)")
+    rules = routing.get("rules") or []
+    if not isinstance(rules, list):
+        raise ConfigInvalid("opsctl.yaml: routing.rules must be a list of {when, channels}")
+    every = {fact: None for fact in set(FILTERS.values())}
+    for rule in rules:
+        if not isinstance(rule, dict):
+            raise ConfigInvalid("opsctl.yaml: each routing rule is a mapping with when: and channels:")
+        _matches(rule.get("when") or {}, every)
+    quiet = routing.get("quiet")
+    if quiet:
+        from datetime import timezone
+
+        from .messages.model import Notification
+
+        probe = Notification(id="check", kind="error", title="", impact="info")
+        if isinstance(quiet, dict):
+            quiet = dict(quiet, impacts=["info"])
+        _quiet_until(quiet, probe, "notify", datetime.now(timezone.utc))
+
+
 def _quiet_channels(quiet: dict, chosen: list) -> set[str]:
     names = _as_list(quiet.get("channels"))
     return set(names) if names else {c.channel for c in chosen}

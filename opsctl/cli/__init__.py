@@ -14,15 +14,28 @@ from .registry import build_app
 
 
 def raw_main(argv: list[str]) -> int:
+    from .. import config_check
+    from ..trust import refusals
     from .argv import validate
 
-    validate(argv)
-    from ..trust import refusals
-
     refusals.clear()  # per invocation (the in-process CLI runs many)
+    config_check.start()
+    validate(argv)
     app = build_app(argv)
-    result = app(args=argv, prog_name="opsctl", standalone_mode=False)
+    try:
+        result = app(args=argv, prog_name="opsctl", standalone_mode=False)
+    finally:
+        used_config = config_check.used()
+        _config_problems(argv)
     code = result if isinstance(result, int) else 0
+    if config_check.found and code == 0 and used_config:  # done with the defaults; still a failure
+        from ..errors import ConfigInvalid
+
+        message = next(iter(config_check.found.values()))
+        config_check.found.clear()
+        if "--json" not in argv:
+            raise ConfigInvalid(message)
+        return int(ConfigInvalid.exit_code)  # stdout already holds the command's JSON; stderr said why
     if refusals and code == 0:  # the command did what it could; the refused command makes it a failure
         if "--json" not in argv:
             raise refusals[0]
@@ -32,6 +45,17 @@ def raw_main(argv: list[str]) -> int:
 
         after_command(argv)
     return code
+
+
+def _config_problems(argv: list[str]) -> None:
+    """Every command validates opsctl.yaml; what is broken is recorded as its own error."""
+    if any(a in ("--help", "-h") for a in argv):
+        return
+    from .. import config_check
+
+    config_check.check_once()
+    if config_check.record_found() is None:
+        return
 
 
 def main(argv: list[str] | None = None) -> int:

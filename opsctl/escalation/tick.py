@@ -33,6 +33,10 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
         from ..delivery import drain
 
         result["delivered"] = drain(ctx)
+        from ..ledger.health_table import tick_ran
+
+        with transaction(ctx.conn):
+            tick_ran(ctx.conn, at)  # for `opsctl doctor`
     errors = ctx.conn.execute(DUE_ERRORS, (at, limit)).fetchall()
     requests = resurface.due(ctx.conn, at, limit)
     if not errors and not requests:
