@@ -19,7 +19,20 @@ class Context:
     def conn(self) -> sqlite3.Connection:
         from .ledger import connect
 
-        return connect(self.settings.db_path)
+        conn = connect(self.settings.db_path)
+        if not getattr(self, "_ingesting", False):
+            from .spool import pending
+
+            if pending(self.settings.home):  # reports kept while the ledger was unavailable
+                self.__dict__["conn"] = conn
+                self._ingesting = True
+                try:
+                    from .spool import ingest
+
+                    ingest(self)
+                finally:
+                    self._ingesting = False
+        return conn
 
     @cached_property
     def config(self) -> dict:

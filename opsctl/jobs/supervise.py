@@ -70,6 +70,7 @@ def run(
         try:
             proc = subprocess.Popen(
                 list(args), env=child_env, cwd=cwd, start_new_session=True, pass_fds=tuple(keep_fds),
+                preexec_fn=_die_with_parent(),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             )
         except OSError as exc:
@@ -242,3 +243,24 @@ def _scrubbed(text: str) -> str:
     from ..scrub import scrub
 
     return scrub(text) if text else text
+
+
+def _die_with_parent():
+    """In the child, before exec: SIGKILL when the supervisor dies (Linux PR_SET_PDEATHSIG), so a
+    killed `opsctl run` never leaves its job running past its timeout, unsupervised."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the supervisor died before the signal was armed
+            os._exit(137)
+
+    return arm
