@@ -123,9 +123,14 @@ def check_once() -> None:
     if _state["checked"]:
         return
     from .context import Context
+    from .settings import Settings
 
     try:
-        Context().config
+        settings = Settings.load()
+    except OpsctlError:
+        return  # a broken .env is the command's own failure, already said
+    try:
+        Context(settings).config
     except OpsctlError as exc:  # unreadable YAML, unknown sections: the whole file is the problem
         if "file" not in found:
             found["file"] = exc.message

@@ -25,7 +25,7 @@ def _read_dotenv(path: Path) -> dict[str, str]:
                     line = binding.original.line
                     raise ConfigInvalid(
                         f"{path}: cannot parse line {line} ({binding.original.string.strip()[:40]!r}); "
-                        "use KEY=value lines"
+                        "use NAME=value lines"
                     )
                 if binding.key:
                     values[binding.key] = binding.value or ""

@@ -117,4 +117,4 @@ def guarded(ctx_home: Path, kind: str, payload: dict, call):
     where = write(ctx_home, kind, payload)
     kept = (f"; the report is kept in {where} and will be recorded by the next command that opens the ledger"
             if where else "; the report could not be spooled (printed above)")
-    raise LedgerUnavailable(failure.message + kept) from None
+    raise type(failure)(failure.message + kept) from None  # ledger_unavailable, or ledger_corrupt

@@ -47,7 +47,6 @@ def check(name: str):
 
 def run(ctx=None) -> dict:
     """Run every check; a check that crashes is itself a finding (doctor never dies halfway)."""
-    from . import checks  # noqa: F401 - the built-in checks register on import
     from .context import doctor_context
 
     ctx = ctx or doctor_context()
@@ -66,3 +65,6 @@ def run(ctx=None) -> dict:
         results.append({"check": name, "ok": not bad, "notes": [n.detail for n in notes],
                         "problems": [asdict(f) for f in bad]})
     return {"ok": not problems, "checks": results, "problems": [asdict(f) for f in problems]}
+
+
+from . import checks  # noqa: E402,F401 - the built-in checks register first, on import

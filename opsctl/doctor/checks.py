@@ -31,7 +31,7 @@ def config(ctx):
 @check(".env")
 def dotenv(ctx):
     problem = getattr(ctx, "dotenv_problem", None)
-    return [Finding(".env", problem, "use KEY=value lines")] if problem else []
+    return [Finding(".env", problem, "use NAME=value lines")] if problem else []
 
 
 def _command_files(ctx) -> list[tuple[Path, str]]:
