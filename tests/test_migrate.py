@@ -9,7 +9,7 @@ from opsctl.ledger.migrations import MIGRATIONS
 
 EXPECTED_TABLES = {
     "errors", "events", "requests", "improvements", "kv", "deliveries", "remote_refs", "runs",
-    "quota_readings", "probe_state", "_sqlite_migrations",
+    "quota_readings", "probe_state", "_sqlite_migrations", "error_samples",
 }
 
 

@@ -259,4 +259,10 @@ def show_error(error_id, *, ctx: Context | None = None) -> dict:
     number = parse_id("error", error_id)
     ctx = ensure(ctx)
     errors_table.require(ctx.conn, number)
-    return errors_table.show(ctx.conn, number)
+    from ..ledger.samples_table import samples
+
+    shown = errors_table.show(ctx.conn, number)
+    kept = samples(ctx.conn, number)  # the first details stay in `details`; each report's own are here
+    shown["samples"] = kept
+    shown["latest_details"] = kept[-1]["details"] if kept else shown.get("details")
+    return shown

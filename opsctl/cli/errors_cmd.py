@@ -65,6 +65,7 @@ def show_error(
     fields = [("impact", f"{error['impact']} ({error['tier']})"), ("occurrences", error["occurrences"]),
               ("first seen", short_time(error["first_seen"])), ("last seen", short_time(error["last_seen"])),
               ("regressions", error["regressions"] or None), ("details", error["details"]),
+              ("latest details", error.get("latest_details") if error.get("latest_details") != error["details"] else None),
               ("recommendation", error["recommendation"]), ("decision", error["decision"]),
               ("resolution time", format_duration(error["resolution_seconds"]) if error["resolution_seconds"] is not None else None),
               ("solution", error["solution"]), ("cause", error["cause"]), ("detection", error["detection"]),

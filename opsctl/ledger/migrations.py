@@ -250,3 +250,20 @@ def m006_answer_times(db):
             resolution_seconds, notified_at, response_seconds, answered_seconds, escalations, regressions);
         """
     )
+
+
+@migration
+def m007_error_samples(db):
+    # each report's own details (the last 20 per error); errors.details stays the first report's
+    db.executescript(
+        """
+        CREATE TABLE error_samples (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            error_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            details TEXT NOT NULL,
+            source TEXT
+        );
+        CREATE INDEX error_samples_error ON error_samples(error_id, id);
+        """
+    )
