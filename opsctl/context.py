@@ -21,9 +21,7 @@ class Context:
 
         conn = connect(self.settings.db_path)
         if not getattr(self, "_ingesting", False):
-            from .spool import pending
-
-            if pending(self.settings.home):  # reports kept while the ledger was unavailable
+            if _spooled(self.settings.home):  # reports kept while the ledger was unavailable
                 self.__dict__["conn"] = conn
                 self._ingesting = True
                 try:
@@ -53,3 +51,13 @@ class Context:
 
 def ensure(ctx: Context | None) -> Context:
     return ctx if ctx is not None else Context()
+
+
+def _spooled(home) -> bool:
+    """Cheap: is anything waiting in the spool? (no import of opsctl.spool on the usual path)"""
+    import os
+
+    try:
+        return any(name.endswith(".json") and not name.startswith(".") for name in os.listdir(os.path.join(home, "spool")))
+    except OSError:
+        return False

@@ -112,6 +112,21 @@ def learn_env(env: dict) -> None:
     learn(value for name, value in env.items() if value and is_secret_name(name))
 
 
+_learned_envs = [0]
+
+
+def _learn_loaded() -> None:
+    """The environments Settings.load() merged since the last call (real env + .env files)."""
+    import sys
+
+    settings = sys.modules.get("opsctl.settings")
+    loaded = getattr(settings, "LOADED_ENVS", None)
+    if loaded and len(loaded) > _learned_envs[0]:
+        for env in loaded[_learned_envs[0]:]:
+            learn_env(env)
+        _learned_envs[0] = len(loaded)
+
+
 def forget_all() -> None:
     """For tests: drop the learned values."""
     global _known_re
@@ -123,6 +138,7 @@ def scrub(text: str | None) -> str | None:
     """Replace secret-shaped substrings and known secret values with [REDACTED]; drop control characters."""
     if text is None:
         return None
+    _learn_loaded()
     text = _CONTROL.sub("", str(text).replace("\r\n", "\n"))
     if _known_re is not None:
         text = _known_re.sub(REDACTED, text)

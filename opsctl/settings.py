@@ -10,6 +10,7 @@ from .errors import ConfigInvalid
 
 # variables in a .env that make opsctl run a command: obeyed only from a trusted file (opsctl.trust)
 COMMAND_VARS = ("OPSCTL_NOTIFY_USER_CMD",)
+LOADED_ENVS: list[dict[str, str]] = []  # every environment Settings.load() merged, for opsctl.scrub
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -69,9 +70,7 @@ class Settings:
         for name in os.environ:
             origins.pop(name, None)
         merged.update(os.environ)
-        from .scrub import learn_env
-
-        learn_env(merged)
+        LOADED_ENVS.append(merged)  # opsctl.scrub learns the secret values from it on its first use
         return cls(env=merged, cwd=cwd, origins=origins)
 
     def get(self, name: str, default: str | None = None) -> str | None:

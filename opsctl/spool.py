@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 
 from . import clock
@@ -31,7 +30,7 @@ def write(home: Path, kind: str, payload: dict) -> Path | None:
     record = {"kind": kind, "at": clock.now_iso(), "payload": scrub_obj(payload)}
     text = json.dumps(record, ensure_ascii=False, default=str)
     place = folder(home)
-    name = f"{record['at'].replace(':', '')}-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+    name = f"{record['at'].replace(':', '')}-{os.getpid()}-{os.urandom(4).hex()}.json"
     previous = os.umask(0o077)
     try:
         place.mkdir(mode=0o700, parents=True, exist_ok=True)
