@@ -98,3 +98,27 @@ def test_files_opsctl_creates_are_private(cli, isolated_home, tmp_path):
         assert _mode(path) & 0o077 == 0, (path, oct(_mode(path)))
         if path.name.startswith("ledger.db"):
             assert _mode(path) == expected, path
+
+
+def test_untrusted_inventory_does_not_run_its_usage_command(cli, tmp_path):
+    marker = tmp_path / "usage-ran"
+    script = tmp_path / "usage.py"
+    script.write_text("import json, os\n"
+                      f"open({str(marker)!r}, 'w').write(json.dumps(dict(os.environ)))\n"
+                      "print(json.dumps({'used': 1, 'limit': 10}))\n")
+    services = {"services": {"Cmd API": {"usage": {"type": "command", "command": [sys.executable, str(script)]}}}}
+    doc = tmp_path / "integrations.md"
+    doc.write_text("# Integrations\n\n| Service | API tier | Limits | Credential location | Usage monitoring |"
+                   " Backup option |\n|---|---|---|---|---|---|\n| Cmd API | Free | 10 | - | cmd | none |\n\n"
+                   f"```yaml\n{json.dumps(services)}\n```\n")
+    doc.chmod(0o666)
+    env = {"SLACK_BOT_TOKEN": "xoxb-not-for-usage-1"}
+    proc = cli("quota", "check", env=env)
+    assert proc.returncode == 1 and not marker.exists()
+    assert f"chmod go-w {doc}" in proc.stderr
+    doctor = json.loads(cli("doctor", "--json").stdout)
+    assert any(p["fix"] == f"chmod go-w {doc}" for p in doctor["problems"])
+    doc.chmod(0o644)
+    proc = cli("quota", "check", env=env)
+    assert marker.exists(), proc.stderr
+    assert "SLACK_BOT_TOKEN" not in json.loads(marker.read_text())

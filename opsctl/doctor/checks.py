@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from datetime import timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from . import Finding, Note, check
 
 TICK_LATE = timedelta(minutes=15)
+_COMMAND_USAGE = re.compile(r"type[\"']?\s*:\s*[\"']?command")
 
 
 @check("config")
@@ -51,7 +53,7 @@ def _command_files(ctx) -> list[tuple[Path, str]]:
         from ..inventory import locate
 
         inventory = locate(ctx)
-        if inventory.is_file() and "type: command" in inventory.read_text(encoding="utf-8", errors="replace"):
+        if inventory.is_file() and _COMMAND_USAGE.search(inventory.read_text(encoding="utf-8", errors="replace")):
             found.append((inventory, "usage commands"))
     except Exception:  # noqa: BLE001 - a broken config is the config check's finding
         pass

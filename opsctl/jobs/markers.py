@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from .. import clock
+from .lock import pid_alive
 
 
 def folder(home: Path) -> Path:
@@ -43,16 +44,6 @@ def finish(path: Path | None) -> None:
             pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def lost(home: Path) -> list[tuple[Path, dict]]:
     """Markers left by supervisors that are gone."""
     try:
@@ -66,6 +57,6 @@ def lost(home: Path) -> list[tuple[Path, dict]]:
             pid = int(record["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             found.append((path, record))
     return found
