@@ -58,7 +58,8 @@ def test_secret_shapes_are_redacted(raw, secret, survives):
 
 def test_ordinary_text_survives():
     for text in ("token validation failed after password reset; secret santa",
-                 "GET /api/users returned 500 after 3 retries", "keyboard layout", "--json --limit 5"):
+                 "GET /api/users returned 500 after 3 retries", "keyboard layout", "--json --limit 5",
+                 "task-force-alpha-bravo-charlie-delta", "desk_test_results_2026"):
         assert scrub(text) == text
 
 
