@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import OperationalFailure
+from .errors import ConfigInvalid
 
 SUPPORTED_VERSIONS = (1,)
 SECTIONS = ("version", "channels", "routing", "escalation", "remediation", "jobs", "rules", "probes",
@@ -16,7 +16,7 @@ def load_config(path: Path | None) -> dict:
     if path is None:
         return {}
     if not path.is_file():
-        raise OperationalFailure(f"config file {path} does not exist; create it or unset OPSCTL_CONFIG")
+        raise ConfigInvalid(f"config file {path} does not exist; create it or unset OPSCTL_CONFIG")
     import yaml
 
     try:
@@ -24,19 +24,19 @@ def load_config(path: Path | None) -> dict:
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where else ""
-        raise OperationalFailure(f"{path}: invalid YAML{line}: {getattr(exc, 'problem', exc)}; fix the file") from None
+        raise ConfigInvalid(f"{path}: invalid YAML{line}: {getattr(exc, 'problem', exc)}; fix the file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise OperationalFailure(f"cannot read {path}: {exc}") from None
+        raise ConfigInvalid(f"cannot read {path}: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise OperationalFailure(f"{path}: expected a mapping of sections ({', '.join(SECTIONS)})")
+        raise ConfigInvalid(f"{path}: expected a mapping of sections ({', '.join(SECTIONS)})")
     version = data.get("version", 1)
     if version not in SUPPORTED_VERSIONS:
-        raise OperationalFailure(f"{path}: unsupported version {version!r}; supported: 1")
+        raise ConfigInvalid(f"{path}: unsupported version {version!r}; supported: 1")
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise OperationalFailure(f"{path}: unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
+        raise ConfigInvalid(f"{path}: unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
     from .people.directory import validate
 
     validate(data, path)  # people, escalation chains, alerts

@@ -19,13 +19,26 @@ class Context:
     def conn(self) -> sqlite3.Connection:
         from .ledger import connect
 
-        return connect(self.settings.db_path)
+        conn = connect(self.settings.db_path)
+        if not getattr(self, "_ingesting", False):
+            if _spooled(self.settings.home):  # reports kept while the ledger was unavailable
+                self.__dict__["conn"] = conn
+                self._ingesting = True
+                try:
+                    from .spool import ingest
+
+                    ingest(self)
+                finally:
+                    self._ingesting = False
+        return conn
 
     @cached_property
     def config(self) -> dict:
         from .config import load_config
+        from .config_check import usable
 
-        return load_config(self.settings.config_path)
+        path = self.settings.config_path
+        return usable(load_config(path), path, self.settings)
 
     @property
     def actor(self) -> str:
@@ -38,3 +51,13 @@ class Context:
 
 def ensure(ctx: Context | None) -> Context:
     return ctx if ctx is not None else Context()
+
+
+def _spooled(home) -> bool:
+    """Cheap: is anything waiting in the spool? (no import of opsctl.spool on the usual path)"""
+    import os
+
+    try:
+        return any(name.endswith(".json") and not name.startswith(".") for name in os.listdir(os.path.join(home, "spool")))
+    except OSError:
+        return False

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .errors import OperationalFailure
+from .errors import ConfigInvalid
 
 FILTERS = {"impacts": "impact", "types": "type", "services": "service", "projects": "project",
            "subjects": "subject", "purposes": "purpose"}
@@ -60,7 +60,7 @@ def route(config: dict, channels: list, notification, *, subject: str, purpose: 
     chosen = [c for c in channels if c.accepts(subject, purpose) and _passes(c.options, seen)]
     routing = (config or {}).get("routing") or {}
     if not isinstance(routing, dict):
-        raise OperationalFailure("opsctl.yaml: `routing:` must be a mapping (rules, quiet)")
+        raise ConfigInvalid("opsctl.yaml: `routing:` must be a mapping (rules, quiet)")
     for rule in routing.get("rules") or []:
         if _matches(rule.get("when") or {}, seen):
             names = set(_as_list(rule.get("channels")))
@@ -112,15 +112,40 @@ def _passes(options: dict, seen: dict) -> bool:
 
 def _matches(when: dict, seen: dict) -> bool:
     if not isinstance(when, dict):
-        raise OperationalFailure("opsctl.yaml: each routing rule needs `when:` as a mapping")
+        raise ConfigInvalid("opsctl.yaml: each routing rule needs `when:` as a mapping")
     for key, wanted in when.items():
         fact = FILTERS.get(key, key)
         if fact not in seen:
-            raise OperationalFailure(f"opsctl.yaml: routing rule on unknown field {key!r}; "
+            raise ConfigInvalid(f"opsctl.yaml: routing rule on unknown field {key!r}; "
                                      f"valid: {', '.join(sorted(set(FILTERS.values())))}")
         if seen[fact] is None or _norm(seen[fact]) not in {_norm(v) for v in _as_list(wanted)}:
             return False
     return True
+
+
+def check_config(config: dict) -> None:
+    """Validate `routing:` as a whole (rules and quiet hours); ConfigInvalid naming the key."""
+    routing = (config or {}).get("routing") or {}
+    if not isinstance(routing, dict):
+        raise ConfigInvalid("opsctl.yaml: `routing:` must be a mapping (rules, quiet)")
+    rules = routing.get("rules") or []
+    if not isinstance(rules, list):
+        raise ConfigInvalid("opsctl.yaml: routing.rules must be a list of {when, channels}")
+    every = {fact: None for fact in set(FILTERS.values())}
+    for rule in rules:
+        if not isinstance(rule, dict):
+            raise ConfigInvalid("opsctl.yaml: each routing rule is a mapping with when: and channels:")
+        _matches(rule.get("when") or {}, every)
+    quiet = routing.get("quiet")
+    if quiet:
+        from datetime import timezone
+
+        from .messages.model import Notification
+
+        probe = Notification(id="check", kind="error", title="", impact="info")
+        if isinstance(quiet, dict):
+            quiet = dict(quiet, impacts=["info"])
+        _quiet_until(quiet, probe, "notify", datetime.now(timezone.utc))
 
 
 def _quiet_channels(quiet: dict, chosen: list) -> set[str]:
@@ -133,7 +158,7 @@ def _quiet_until(quiet, notification, purpose: str, at: datetime) -> datetime | 
     if not quiet:
         return None
     if not isinstance(quiet, dict) or "hours" not in quiet:
-        raise OperationalFailure('opsctl.yaml: routing.quiet needs hours: "22:00-07:00" (and optionally timezone)')
+        raise ConfigInvalid('opsctl.yaml: routing.quiet needs hours: "22:00-07:00" (and optionally timezone)')
     impacts = _as_list(quiet.get("impacts")) or ["warning", "info"]
     if notification.impact not in impacts or purpose in ("update", "test"):
         return None
@@ -141,7 +166,7 @@ def _quiet_until(quiet, notification, purpose: str, at: datetime) -> datetime | 
         start_text, end_text = str(quiet["hours"]).split("-")
         start, end = (datetime.strptime(t.strip(), "%H:%M").time() for t in (start_text, end_text))
     except ValueError:
-        raise OperationalFailure(f'opsctl.yaml: routing.quiet.hours {quiet["hours"]!r} should look like "22:00-07:00"') from None
+        raise ConfigInvalid(f'opsctl.yaml: routing.quiet.hours {quiet["hours"]!r} should look like "22:00-07:00"') from None
     local = at.astimezone(_zone(quiet.get("timezone")))
     now_t = local.time()
     inside = (start <= now_t < end) if start < end else (now_t >= start or now_t < end)
@@ -163,4 +188,4 @@ def _zone(name):
 
         return ZoneInfo(str(name))
     except Exception:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError
-        raise OperationalFailure(f"opsctl.yaml: routing.quiet.timezone {name!r} is not a known time zone") from None
+        raise ConfigInvalid(f"opsctl.yaml: routing.quiet.timezone {name!r} is not a known time zone") from None

@@ -6,7 +6,11 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from .errors import OperationalFailure
+from .errors import ConfigInvalid
+
+# variables in a .env that make opsctl run a command: obeyed only from a trusted file (opsctl.trust)
+COMMAND_VARS = ("OPSCTL_NOTIFY_USER_CMD",)
+LOADED_ENVS: list[dict[str, str]] = []  # every environment Settings.load() merged, for opsctl.scrub
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -20,14 +24,14 @@ def _read_dotenv(path: Path) -> dict[str, str]:
             for binding in parse_stream(stream):
                 if binding.error:
                     line = binding.original.line
-                    raise OperationalFailure(
+                    raise ConfigInvalid(
                         f"{path}: cannot parse line {line} ({binding.original.string.strip()[:40]!r}); "
-                        "use KEY=value lines"
+                        "use NAME=value lines"
                     )
                 if binding.key:
                     values[binding.key] = binding.value or ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise OperationalFailure(f"cannot read {path}: {exc}") from None
+        raise ConfigInvalid(f"cannot read {path}: {exc}") from None
     return values
 
 
@@ -38,22 +42,44 @@ class Settings:
     share of the start-up of `opsctl run NAME -- true`, which cron pays on every run.
     """
 
-    def __init__(self, env: dict[str, str] | None = None, cwd: Path | None = None):
+    def __init__(self, env: dict[str, str] | None = None, cwd: Path | None = None,
+                 origins: dict[str, Path] | None = None):
         self.env = {} if env is None else env
         self.cwd = Path.cwd() if cwd is None else cwd
+        self.origins = origins or {}  # variable -> the .env file it came from (absent: the real environment)
 
     def __repr__(self) -> str:  # the environment holds secrets: never print it
         return f"Settings(cwd={self.cwd!r}, env=<{len(self.env)} variables>)"
 
     @classmethod
     def load(cls, cwd: Path | None = None) -> "Settings":
+        """./.env, then OPSCTL_HOME/.env for what it leaves out; real environment variables win."""
         cwd = cwd or Path.cwd()
-        merged = _read_dotenv(cwd / ".env")
+        merged: dict[str, str] = {}
+        origins: dict[str, Path] = {}
+        local = cwd / ".env"
+        for name, value in _read_dotenv(local).items():
+            merged[name], origins[name] = value, local
+        home = os.environ.get("OPSCTL_HOME") or merged.get("OPSCTL_HOME")
+        if home:
+            home_env = Path(home).expanduser() / ".env"
+            if home_env.resolve() != local.resolve():
+                for name, value in _read_dotenv(home_env).items():
+                    if name not in merged:
+                        merged[name], origins[name] = value, home_env
+        for name in os.environ:
+            origins.pop(name, None)
         merged.update(os.environ)
-        return cls(env=merged, cwd=cwd)
+        LOADED_ENVS.append(merged)  # opsctl.scrub learns the secret values from it on its first use
+        return cls(env=merged, cwd=cwd, origins=origins)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         value = self.env.get(name)
+        if value not in (None, "") and name in COMMAND_VARS and name in self.origins:
+            from .trust import refuse
+
+            if refuse(self.origins[name], name):
+                return default
         return value if value not in (None, "") else default
 
     @cached_property

@@ -42,7 +42,7 @@ IMPROVEMENT_CATEGORIES = (
 
 
 def choose(what: str, value: str, valid) -> str:
-    if value is None:
+    if value is None or not str(value).strip():
         raise invalid_choice(what, value, valid)
     normalized = value.strip().lower().replace(" ", "_")
     if normalized not in valid:

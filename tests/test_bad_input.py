@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
+
+from tests.conftest import REPO
 
 BAD = [
     (["notify-error", "--type", "nope", "--service", "S"], "api_limit, api_limit_warning"),
@@ -141,3 +146,79 @@ def test_control_characters_are_removed():
     out = opsctl.track_error("system_error", "S\x00vc", details="bell\x07 nul\x00 esc\x1b[31m red\ttab\nline")
     assert out["service"] == "Svc"
     assert out["details"] == "bell nul esc[31m red\ttab\nline"
+
+
+NINES = "9" * 400
+HUGE = "99999999999999999999"
+# the families of inputs that used to end in `unexpected …` (exit 1): each is now a clear exit 2
+BAD_EDGES = [
+    (["errors", "show", HUGE], "too large"),
+    (["update-error", "--error-id", HUGE, "--status", "resolved"], "too large"),
+    (["errors", "list", "--limit", HUGE], "too large"),
+    (["errors", "list", "--limit", "-5"], "0 or more"),
+    (["stats", "--top", "-1"], "0 or more"),
+    (["jobs", "show", "x", "--limit", HUGE], "too large"),
+    (["errors", "list", "--since", "99999999999999w"], "7d"),
+    (["stats", "--since", "99999999999999w"], "7d"),
+    (["errors", "list", "--since", "1e400d"], "7d"),
+    (["quota", "record", "S", "--used", "nan", "--limit", "10"], "--used must be a number"),
+    (["quota", "record", "S", "--used", "inf", "--limit", "10"], "--used must be a number"),
+    (["quota", "record", "S", "--used", "1e309", "--limit", "10"], "--used must be a number"),
+    (["quota", "record", "S", "--used", "5", "--limit", "-inf"], "--limit must be a number"),
+    (["update-error", "--error-id", "1", "--status", "resolved", "--resolution-time", NINES], "too large"),
+    (["update-error", "--error-id", "1", "--status", "resolved", "--resolution-time", NINES + "min"], "resolution"),
+    (["update-error", "--error-id", "1", "--status", "resolved", "--resolution-time", "999999999999h"], "100 years"),
+    (["errors", "list", "--status", ""], "acknowledged"),
+    (["errors", "list", "--impact", ""], "blocking"),
+    (["errors", "list", "--type", ""], "api_limit"),
+    (["notify-error", "--type", "api_limit", "--service", "bad \udcff text"], "not valid UTF-8"),
+    (["notify-error", "--type", "", "--service", "S"], "api_limit"),
+    (["integrations", "add", "--service", "NewSvc", "--request", "req-999"], "no request req-999"),
+    (["integrations", "add", "--service", "NewSvc", "--request", "banana"], "expected req-N"),
+]
+
+
+@pytest.mark.parametrize("args,names", BAD_EDGES, ids=[" ".join(a[:4])[:50] for a, _ in BAD_EDGES])
+def test_edge_inputs_exit_2_short_message_nothing_written(run_cli, isolated_home, tmp_path, args, names):
+    run_cli("track-error", "--error-type", "system_error", "--service", "seed")
+    before = _ledger_rows(isolated_home)
+    code, out, err = run_cli(*args)
+    assert code == 2, err
+    assert names in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert len(err) < 300  # the offending value is quoted short
+    assert _ledger_rows(isolated_home) == before
+    assert not (tmp_path / "integrations.md").exists() and not (isolated_home / "integrations.md").exists()
+
+
+def test_stdin_details_must_be_utf8(cli):
+    proc = subprocess.run([sys.executable, "-m", "opsctl", "notify-error", "--type", "api_limit", "--service", "S",
+                           "--details", "-"], input=b"\xff\xfe broken", capture_output=True, cwd=cli.cwd,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == 2 and b"not valid UTF-8" in proc.stderr
+
+
+def test_infinity_already_in_the_ledger_does_not_break_views(run_cli, isolated_home):
+    run_cli("track-error", "--error-type", "system_error", "--service", "old")
+    conn = sqlite3.connect(isolated_home / "ledger.db")
+    conn.execute("UPDATE errors SET resolution_seconds = 9e999, status = 'resolved'")
+    conn.commit()
+    conn.close()
+    for args in (["errors", "show", "1"], ["digest", "--dry-run"], ["stats"]):
+        code, _, err = run_cli(*args)
+        assert code == 0, (args, err)
+
+
+def test_integrations_cells_escape_line_breakers(run_cli, tmp_path):
+    code, out, err = run_cli("integrations", "add", "--service", "Sep", "--tier", "a\u2028b", "--limits",
+                             "x\x0by\x0cz", "--json")
+    assert code == 0, err
+    path = json.loads(out)["file"]
+    code, _, err = run_cli("integrations", "add", "--service", "Next", "--tier", "Free")
+    assert code == 0, err
+    code, out, err = run_cli("integrations", "list", "--json")
+    assert code == 0, err
+    rows = {i["service"]: i for i in json.loads(out)["integrations"]}
+    assert set(rows) >= {"Sep", "Next"}
+    text = open(path, encoding="utf-8").read()
+    assert "\u2028" not in text and "\x0b" not in text and "\\u2028" in text

@@ -275,7 +275,8 @@ def test_stale_lock_after_kill_9_is_taken_over(tmp_path):
         held.release()
 
 
-def test_lock_inherited_by_job_outlives_killed_supervisor(tmp_path):
+def test_job_dies_with_its_killed_supervisor_and_the_lock_is_taken_over(tmp_path):
+    """kill -9 of the supervisor kills the job too (PR_SET_PDEATHSIG): nothing runs on unsupervised."""
     pidfile = tmp_path / "job.pid"
     job = f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
     supervisor = f"""
@@ -285,14 +286,13 @@ def test_lock_inherited_by_job_outlives_killed_supervisor(tmp_path):
     """
     proc = subprocess.Popen(py(supervisor), env=ENV)
     job_pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text()))
+    proc.kill()
+    proc.wait()
     try:
-        proc.kill()
-        proc.wait()
-        busy = lock.acquire("nightly", tmp_path)
-        assert not busy.acquired and busy.holder_alive is False and busy.held_by["pid"] == proc.pid
+        wait_for(lambda: gone(job_pid))
     finally:
-        os.kill(job_pid, signal.SIGKILL)
-    wait_for(lambda: gone(job_pid))
+        if not gone(job_pid):
+            os.kill(job_pid, signal.SIGKILL)
     held = wait_for(lambda: (r := lock.acquire("nightly", tmp_path)).acquired and r)
     assert held.took_over_from["pid"] == proc.pid
     held.release()

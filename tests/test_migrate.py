@@ -11,6 +11,7 @@ EXPECTED_TABLES = {
     "errors", "events", "requests", "improvements", "kv", "deliveries", "remote_refs", "runs",
     "quota_readings", "probe_state", "_sqlite_migrations",
     "silences", "sms_messages", "rule_samples", "rule_alerts",  # issue 12
+    "quota_readings", "probe_state", "_sqlite_migrations", "error_samples",
 }
 
 

@@ -247,7 +247,7 @@ def list_errors(*, status: str | None = None, type: str | None = None, service: 
                 project: str | None = None, since: str | None = None, impact_: str | None = None,
                 limit: int | None = None, ctx: Context | None = None) -> list[dict]:
     statuses = None
-    if status:
+    if status is not None:  # "" is an invalid status, not "any"
         if status == "all":
             statuses = None
         elif status == "unresolved":
@@ -255,8 +255,8 @@ def list_errors(*, status: str | None = None, type: str | None = None, service: 
         else:
             statuses = [choose("status", s, ERROR_STATUSES) for s in status.split(",")]
     since_iso = to_iso(parse_since(since, now())) if since else None
-    kind = error_type(type) if type else None
-    level = impact(impact_) if impact_ else None
+    kind = error_type(type) if type is not None else None
+    level = impact(impact_) if impact_ is not None else None
     ctx = ensure(ctx)
     rows = errors_table.query(ctx.conn, statuses=statuses, error_type=kind, service=service, project=project,
                               since=since_iso, impact=level, limit=limit)
@@ -267,4 +267,10 @@ def show_error(error_id, *, ctx: Context | None = None) -> dict:
     number = parse_id("error", error_id)
     ctx = ensure(ctx)
     errors_table.require(ctx.conn, number)
-    return errors_table.show(ctx.conn, number)
+    from ..ledger.samples_table import samples
+
+    shown = errors_table.show(ctx.conn, number)
+    kept = samples(ctx.conn, number)  # the first details stay in `details`; each report's own are here
+    shown["samples"] = kept
+    shown["latest_details"] = kept[-1]["details"] if kept else shown.get("details")
+    return shown

@@ -43,7 +43,9 @@ class NotifyUserChannel(Channel):
             raise Permanent(f"{what} cannot be parsed ({exc}); quote it like a shell command") from None
         if not argv:
             raise Permanent(f"{what} is empty")
-        env = dict(os.environ, OPSCTL_EVENT=out.purpose)
+        from ..childenv import child_env
+
+        env = child_env(OPSCTL_EVENT=out.purpose)
         if out.delivery_id is not None:
             env["OPSCTL_DELIVERY_ID"] = str(out.delivery_id)
         try:
@@ -63,7 +65,9 @@ class NotifyUserChannel(Channel):
             raise Transient(f"{what} did not finish within {timeout:.0f}s (killed)", later_only=True) from None
         if proc.returncode != 0:
             tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            detail = f": {tail[0][:200]}" if tail[0] else ""
+            from ..scrub import scrub
+
+            detail = f": {scrub(tail[0])[:200]}" if tail[0] else ""
             raise Transient(f"{what} exited with status {proc.returncode}{detail}", later_only=True)
         first = stdout.decode("utf-8", "replace").strip().splitlines()[:1]
         return Sent(note=f"hook said: {first[0][:120]}" if first else "hook ran")

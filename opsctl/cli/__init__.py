@@ -14,14 +14,48 @@ from .registry import build_app
 
 
 def raw_main(argv: list[str]) -> int:
+    from .. import config_check
+    from ..trust import refusals
+    from .argv import validate
+
+    refusals.clear()  # per invocation (the in-process CLI runs many)
+    config_check.start()
+    validate(argv)
     app = build_app(argv)
-    result = app(args=argv, prog_name="opsctl", standalone_mode=False)
+    try:
+        result = app(args=argv, prog_name="opsctl", standalone_mode=False)
+    finally:
+        used_config = config_check.used()
+        _config_problems(argv)
     code = result if isinstance(result, int) else 0
+    if config_check.found and code == 0 and used_config:  # done with the defaults; still a failure
+        from ..errors import ConfigInvalid
+
+        message = next(iter(config_check.found.values()))
+        config_check.found.clear()
+        if "--json" not in argv:
+            raise ConfigInvalid(message)
+        return int(ConfigInvalid.exit_code)  # stdout already holds the command's JSON; stderr said why
+    if refusals and code == 0:  # the command did what it could; the refused command makes it a failure
+        if "--json" not in argv:
+            raise refusals[0]
+        return int(refusals[0].exit_code)  # stdout already holds the command's JSON; stderr said why
     if code == 0:  # send a few due deliveries on the way out; one indexed SELECT when none is due
         from ..delivery.opportunistic import after_command
 
         after_command(argv)
     return code
+
+
+def _config_problems(argv: list[str]) -> None:
+    """Every command validates opsctl.yaml; what is broken is recorded as its own error."""
+    if any(a in ("--help", "-h") for a in argv):
+        return
+    from .. import config_check
+
+    config_check.check_once()
+    if config_check.record_found() is None:
+        return
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,15 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         return raw_main(argv)
     except OpsctlError as exc:
         if debug:
-            raise
-        return _fail(exc.message, int(exc.exit_code), json_mode)
+            return _traceback(exc, int(exc.exit_code))
+        return _fail(exc.message, int(exc.exit_code), json_mode, exc.code)
     except usage_error as exc:
         if debug:
-            raise
+            return _traceback(exc, int(ExitCode.INVALID))
         hint = " (see --help)" if "--help" not in exc.format_message() else ""
-        return _fail(exc.format_message().rstrip(".") + hint, int(ExitCode.INVALID), json_mode)
+        return _fail(exc.format_message().rstrip(".") + hint, int(ExitCode.INVALID), json_mode, "invalid_input")
     except click_error as exc:
-        return _fail(exc.format_message(), exc.exit_code, json_mode)
+        return _fail(exc.format_message(), exc.exit_code, json_mode, "invalid_input")
     except typer.Abort:
         return _fail("aborted", 130, json_mode)
     except KeyboardInterrupt:
@@ -62,19 +96,34 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+        from ..ledger.failures import classify
+
+        known = classify(exc)  # sqlite3 errors that escaped a command: locked, read-only, corrupt
         if debug:
-            raise
+            return _traceback(exc, int(ExitCode.FAILURE))
+        if known is not None:
+            return _fail(known.message, int(known.exit_code), json_mode, known.code)
         return _fail(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
-                     int(ExitCode.FAILURE), json_mode)
+                     int(ExitCode.FAILURE), json_mode, "internal_error")
 
 
-def _fail(message: str, code: int, json_mode: bool) -> int:
+def _fail(message: str, code: int, json_mode: bool, slug: str = "operational_failure") -> int:
     from ..scrub import scrub
 
-    message = scrub(message)
+    message = " ".join(scrub(message).split())  # one line
     if json_mode:
         import json
 
-        print(json.dumps({"ok": False, "error": message, "exit_code": code}, ensure_ascii=False))
+        print(json.dumps({"ok": False, "error": message, "code": slug, "exit_code": code}, ensure_ascii=False))
     print(f"opsctl: {message}", file=sys.stderr)
+    return code
+
+
+def _traceback(exc: BaseException, code: int) -> int:
+    """--debug: the traceback, scrubbed like everything else opsctl prints."""
+    import traceback
+
+    from ..scrub import scrub
+
+    sys.stderr.write(scrub("".join(traceback.format_exception(exc))))
     return code

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, emit_json, short_time, styled_status, table
+from .output import JsonFlag, console, emit_json, plain, short_time, styled_status, table
 
 
 HELP = "Read the error ledger."
@@ -35,6 +35,7 @@ def list_errors(
     if json_out:
         emit_json({"errors": errors, "count": len(errors), "truncated": truncated})
         return
+    errors = plain(errors)  # stored text is never Rich markup
     table("Errors", ["id", "status", "impact", "type", "service", "project", "seen", "last seen"],
           [[e["id"], styled_status(e["status"]), e["impact"], e["type"], e["service"], e["project"],
             e["occurrences"], short_time(e["last_seen"])] for e in errors], empty="no errors match")
@@ -57,12 +58,14 @@ def show_error(
     if json_out:
         emit_json(error)
         return
+    error = plain(error)  # stored text is never Rich markup
     out = console()
     out.print(f"[bold]{error['id']}[/bold] {styled_status(error['status'])}  {error['type']} · {error['service']}"
               + (f" · {error['project']}" if error["project"] else ""))
     fields = [("impact", f"{error['impact']} ({error['tier']})"), ("occurrences", error["occurrences"]),
               ("first seen", short_time(error["first_seen"])), ("last seen", short_time(error["last_seen"])),
               ("regressions", error["regressions"] or None), ("details", error["details"]),
+              ("latest details", error.get("latest_details") if error.get("latest_details") != error["details"] else None),
               ("recommendation", error["recommendation"]), ("decision", error["decision"]),
               ("resolution time", format_duration(error["resolution_seconds"]) if error["resolution_seconds"] is not None else None),
               ("solution", error["solution"]), ("cause", error["cause"]), ("detection", error["detection"]),

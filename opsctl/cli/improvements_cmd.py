@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, emit_json, short_time, table
+from .output import JsonFlag, console, emit_json, plain, short_time, table
 
 
 HELP = "Improvements and whether they worked."
@@ -28,6 +28,7 @@ def list_improvements(
     if json_out:
         emit_json({"improvements": items, "count": len(items)})
         return
+    items = plain(items)
     table("Improvements", ["id", "category", "department", "improvement", "impact", "targets", "logged"],
           [[i["id"], i["category"], i["department"], i["improvement"], i["impact"], ", ".join(i["targets"]),
             short_time(i["created_at"])] for i in items], empty="no improvements logged")
@@ -49,6 +50,7 @@ def show_improvement(
     if json_out:
         emit_json(item)
         return
+    item = plain(item)
     out = console()
     out.print(f"[bold]{item['id']}[/bold] {item['improvement']}  [dim]({item['category']}, "
               f"{item['department']}, {short_time(item['created_at'])})[/dim]")

@@ -11,6 +11,19 @@ import typer
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else there.")]
 
 
+def plain(value):
+    """User text made safe for Rich: `[bold]` and `[/api/users]` show literally (escaped, recursively)."""
+    if isinstance(value, str):
+        from rich.markup import escape
+
+        return escape(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def emit_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
 

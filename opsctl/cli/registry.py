@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "silence": "opsctl.cli.silence_cmd",
     "snooze": "opsctl.cli.snooze_cmd:snooze",
     "rules": "opsctl.cli.rules_cmd",
+    "doctor": "opsctl.cli.doctor_cmd:doctor",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.

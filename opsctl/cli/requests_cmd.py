@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, deliveries_line, emit_json, short_time, styled_status, table
+from .output import JsonFlag, console, deliveries_line, emit_json, plain, short_time, styled_status, table
 
 
 HELP = "Integration requests and their decisions."
@@ -27,6 +27,7 @@ def list_requests(
     if json_out:
         emit_json({"requests": requests, "count": len(requests)})
         return
+    requests = plain(requests)
     table("Integration requests", ["id", "status", "urgency", "tool", "purpose", "asks", "created"],
           [[r["id"], styled_status(r["status"]), r["urgency"], r["tool"], r["purpose"], r["asks"],
             short_time(r["created_at"])] for r in requests], empty="no requests")
@@ -46,6 +47,7 @@ def show_request(
     if json_out:
         emit_json(request)
         return
+    request = plain(request)
     out = console()
     out.print(f"[bold]{request['id']}[/bold] {styled_status(request['status'])}  {request['tool']}")
     for label in ("purpose", "alternatives", "urgency", "cost", "asks", "note", "until"):

@@ -30,8 +30,9 @@ def notify_error(
     """
     from ..api.errors import notify_error as run
 
-    result = run(type, service, _stdin_if_dash(details), impact, options, project=project,
-                 recommendation=recommendation)
+    report = dict(type=type, service=service, details=_stdin_if_dash(details), impact=impact, options=options,
+                  project=project, recommendation=recommendation)
+    result = _spooled("notify-error", report, lambda: run(**report))
     if json_out:
         emit_json(result)
         return
@@ -55,8 +56,9 @@ def track_error(
     """
     from ..api.errors import track_error as run
 
-    result = run(error_type, service, project=project, impact=impact, status=status,
-                 details=_stdin_if_dash(details))
+    report = dict(error_type=error_type, service=service, project=project, impact=impact, status=status,
+                  details=_stdin_if_dash(details))
+    result = _spooled("track-error", report, lambda: run(**report))
     if json_out:
         emit_json(result)
         return
@@ -163,10 +165,26 @@ def _say_error(result: dict, deliveries: bool = True) -> None:
     typer.echo(what + tail)
 
 
+def _spooled(kind: str, report: dict, call):
+    """The ledger unavailable: the report waits in the spool (exit 1, code ledger_unavailable)."""
+    from ..settings import Settings
+    from ..spool import guarded
+
+    return guarded(Settings.load().home, kind, report, call)
+
+
 def _stdin_if_dash(value: str) -> str:
     """`--details -` reads the text from stdin (for payloads beyond the OS argument limit)."""
     if value != "-":
         return value
     import sys
 
-    return sys.stdin.read()
+    from ..errors import InvalidInput
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream (in-process callers)
+        return sys.stdin.read()
+    try:
+        return stream.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"--details -: stdin is not valid UTF-8 (byte {exc.start}); send UTF-8 text") from None

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from .output import JsonFlag, console, deliveries_line, emit_json, short_time, table
+from .output import JsonFlag, console, deliveries_line, emit_json, plain, short_time, table
 
 
 
@@ -30,6 +30,7 @@ def render(report: dict) -> None:
     from ..durations import format_duration
     from ..reports.charts import bar, bucket, sparkline
 
+    report = plain(report)  # services, types, projects are user text, never Rich markup
     out = console()
     totals = report["totals"]
     series = bucket([(d["day"], d["errors"]) for d in report["per_day"]])

@@ -117,6 +117,10 @@ def claim(ctx, row, at: str):
         return BUSY if row["remediation_status"] == "running" else None
     if not ctx.config.get("remediation"):
         return None
+    from ..trust import refuse
+
+    if refuse(ctx.settings.config_path, "remediation"):  # notified as usual instead
+        return None
     rule = next((r for r in rules(ctx.config) if r.matches(row)), None)
     if rule is None:
         return None
@@ -133,7 +137,9 @@ def run(rule: Rule, row) -> Outcome:
     from ..ids import format_id
     from ..scrub import scrub
 
-    env = dict(os.environ, OPSCTL_ERROR_ID=format_id("error", row["id"]), OPSCTL_ERROR_TYPE=row["type"],
+    from ..childenv import child_env
+
+    env = child_env(None, OPSCTL_ERROR_ID=format_id("error", row["id"]), OPSCTL_ERROR_TYPE=row["type"],
                OPSCTL_SERVICE=row["service"], OPSCTL_PROJECT=row["project"] or "")
     started = time.monotonic()
     try:

@@ -33,6 +33,10 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
         from ..delivery import drain
 
         result["delivered"] = drain(ctx)
+        from ..ledger.health_table import tick_ran
+
+        with transaction(ctx.conn):
+            tick_ran(ctx.conn, at)  # for `opsctl doctor`
     from ..people.tick import run as people_tick  # chains, silences ending, SMS status (issue 12)
 
     result.update(people_tick(ctx, at_moment, dry_run=dry_run))

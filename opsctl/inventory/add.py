@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from pathlib import Path
 
 from .. import clock
@@ -42,14 +43,16 @@ def add_integration(service: str, *, tier: str = "", limits: str = "", credentia
         value = (value or "").strip()
         if "\n" in value or "\r" in value:
             raise InvalidInput(f"--{key} must be one line")
-        values[key] = value.replace("|", "\\|")
+        values[key] = cell(value)
     ctx = ensure(ctx)
     _ = ctx.conn  # a broken ledger fails here, before the document is touched
+    if request:  # everything is checked before a byte is written
+        _check_request(ctx, request)
     path = locate(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     locks = ctx.settings.home / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    with open(locks / "integrations.md.lock", "a") as guard:  # not beside the document: it may live in a repo
+    locks.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(os.open(locks / "integrations.md.lock", os.O_RDWR | os.O_CREAT, 0o600)) as guard:  # not beside the document: it may live in a repo
         fcntl.flock(guard, fcntl.LOCK_EX)
         text_ = path.read_text(encoding="utf-8") if path.is_file() else _template()
         inventory = parse(text_, path)
@@ -74,6 +77,31 @@ def add_integration(service: str, *, tier: str = "", limits: str = "", credentia
         decided = decide_request(request, "integrate", note=f"added to {path.name}", ctx=ctx)
     return {"service": service.strip(), "file": str(path), "line": at + 1, "row": line,
             "request": {"id": decided["id"], "status": decided["status"]} if decided else None}
+
+
+# characters that break a markdown table row (line separators, vertical tab, form feed, controls)
+_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def cell(value: str) -> str:
+    """One table cell: secrets scrubbed, `|` and line-breaking characters escaped."""
+    from ..scrub import scrub
+
+    protected = _BREAKERS.sub(lambda m: f"\\u{ord(m.group()):04x}", value)  # before scrub drops them
+    return (scrub(protected) or "").replace("|", "\\|")
+
+
+def _check_request(ctx: Context, request: str) -> None:
+    from ..errors import NotFound
+    from ..ids import format_id, parse_id
+    from ..ledger import requests_table
+    from ..lifecycle import check_request_transition
+
+    number = parse_id("request", request)
+    row = requests_table.get(ctx.conn, number)
+    if row is None:
+        raise NotFound(f"no request {format_id('request', number)}; list them with `opsctl requests list`")
+    check_request_transition(format_id("request", number), row["status"], "integrated")
 
 
 def _template() -> str:

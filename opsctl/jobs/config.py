@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..durations import parse_duration
-from ..errors import InvalidInput, OperationalFailure
+from ..errors import ConfigInvalid, InvalidInput
 from .plain import Plain
 
 DEFAULT_TIMEOUT = 300.0
@@ -50,9 +50,9 @@ def job_settings(config: dict, name: str, source: Path | None = None) -> JobSett
     raw = (_section(config, "jobs", source) or {}).get(name) or {}
     where = f"{source or 'opsctl.yaml'}: jobs.{name}"
     if not isinstance(raw, dict):
-        raise OperationalFailure(f"{where}: expected a mapping of settings")
+        raise ConfigInvalid(f"{where}: expected a mapping of settings")
     if unknown := sorted(set(raw) - _JOB_KEYS):
-        raise OperationalFailure(f"{where}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(sorted(_JOB_KEYS))}")
+        raise ConfigInvalid(f"{where}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(sorted(_JOB_KEYS))}")
     job = JobSettings(name)
     try:
         if "timeout" in raw:
@@ -77,7 +77,7 @@ def job_settings(config: dict, name: str, source: Path | None = None) -> JobSett
 
             check_cron(job.schedule)
     except InvalidInput as exc:
-        raise OperationalFailure(f"{where}: {exc.message}") from None
+        raise ConfigInvalid(f"{where}: {exc.message}") from None
     return job
 
 
@@ -96,13 +96,13 @@ def load_rules(config: dict, source: Path | None = None) -> list:
         return []
     for name, value in (("rules", raw), ("alerts", alerts)):
         if value and not isinstance(value, list):
-            raise OperationalFailure(f"{source or 'opsctl.yaml'}: {name}: expected a list of rules")
+            raise ConfigInvalid(f"{source or 'opsctl.yaml'}: {name}: expected a list of rules")
     from . import rules
 
     try:
         return rules.load_rules(raw, alerts)
     except InvalidInput as exc:
-        raise OperationalFailure(f"{source or 'opsctl.yaml'}: {exc.message}") from None
+        raise ConfigInvalid(f"{source or 'opsctl.yaml'}: {exc.message}") from None
 
 
 def seconds(value, what: str) -> float:
@@ -126,5 +126,5 @@ def _strings(value, what: str) -> list[str]:
 def _section(config: dict, name: str, source: Path | None):
     value = config.get(name)
     if value is not None and not isinstance(value, dict):
-        raise OperationalFailure(f"{source or 'opsctl.yaml'}: {name}: expected a mapping")
+        raise ConfigInvalid(f"{source or 'opsctl.yaml'}: {name}: expected a mapping")
     return value

@@ -58,8 +58,8 @@ def append(path: str | Path, record: Mapping[str, Any]) -> None:
 
         record.update(scrub_obj(text))
     line = json.dumps(record, default=str, ensure_ascii=False) + "\n"
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line.encode())
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import clock
 from ..context import Context, ensure
 from ..errors import ExitCode, InvalidInput, OperationalFailure, OpsctlError
-from . import incidents, runlog, runs_table, supervise
+from . import incidents, markers, runlog, runs_table, supervise
 from . import lock as locks
 from .config import JobSettings, job_settings, load_rules, run_section, seconds
 
@@ -32,7 +32,8 @@ def run_job(name: str, args: list[str], *, timeout=None, lock: bool | None = Non
     locks.check_job_name(name)
     if not args:
         raise InvalidInput(f"no command given; use: opsctl run {name} -- COMMAND ARGS…")
-    ctx = ensure(ctx)
+    ctx = ctx if ctx is not None else _context()
+    _record_lost_runs(ctx)
     job, rules, section = _settings(ctx, name)
     if timeout is not None:
         value = seconds(timeout, "--timeout")
@@ -48,14 +49,65 @@ def run_job(name: str, args: list[str], *, timeout=None, lock: bool | None = Non
         held = locks.acquire(name, Path(section.get("locks") or home / "locks").expanduser(), job.max_lock_age)
         if not held.acquired:
             return _skipped(ctx, job, held, log_path)
+    marker = markers.start(home, name, args)
     try:
         result = supervise.run(name, args, timeout=job.timeout, grace=job.kill_after,
                                tail_lines=int(section.get("tail_lines", 50)), stdout=stdout, stderr=stderr,
                                keep_fds=[held.fd] if held else ())
         return _finish(ctx, job, rules, result, held.took_over_from if held else None, log_path)
     finally:
+        markers.finish(marker)
         if held is not None:
             held.release()
+
+
+def _context() -> Context:
+    """The run goes ahead even with a broken .env: the real environment is used, stderr says why."""
+    try:
+        return Context()
+    except OpsctlError as exc:
+        import os
+        import sys
+
+        from ..settings import Settings
+
+        print(f"opsctl: {exc.message} (running with the environment only)", file=sys.stderr)
+        return Context(Settings(env=dict(os.environ)))
+
+
+def _record_lost_runs(ctx: Context) -> None:
+    """Runs whose supervisor died (a leftover "started" marker, its pid gone) are recorded as lost."""
+    found = markers.lost(ctx.settings.home)
+    for path, record in found:
+        payload = {"job": str(record.get("job")), "status": "ERROR", "exit_code": -9,
+                   "started_at": record.get("started_at"), "finished_at": None, "duration_seconds": None,
+                   "tail": "", "metrics": {}, "message": f"lost: its supervisor (opsctl pid {record.get('pid')}) "
+                   "died during the run; the job was killed with it"}
+        try:
+            record_spooled_run(ctx, payload)
+        except Exception:  # noqa: BLE001 - the ledger is unavailable: the marker stays for the next run
+            return
+        markers.finish(path)
+
+
+def record_spooled_run(ctx: Context, payload: dict) -> int:
+    """Record a run that could not be recorded at the time (spooled, or lost with its supervisor)."""
+    from ..ledger import transaction
+
+    with transaction(ctx.conn):
+        run_id = runs_table.insert(ctx.conn, **{k: payload.get(k) for k in (
+            "job", "status", "exit_code", "started_at", "finished_at", "duration_seconds", "tail", "metrics",
+            "message")})
+    if payload.get("status") != "SUCCESS":
+        job = payload["job"]
+        details = f"{job}: {payload.get('message') or 'exit code ' + str(payload.get('exit_code'))}"
+        if payload.get("tail"):
+            details += "\n\nLast output:\n" + payload["tail"]
+        error = incidents.raise_error(ctx, "system_error", job, details, "warning",
+                                      [f"Look at its runs: opsctl jobs show {job}", f"Re-run it: opsctl run {job} -- …"],
+                                      source=f"run:{job}")
+        _link(ctx, run_id, error["id"])
+    return run_id
 
 
 def _settings(ctx: Context, name: str) -> tuple[JobSettings, list, dict]:
@@ -94,10 +146,27 @@ def _finish(ctx: Context, job: JobSettings, rules: list, result, took_over: dict
     try:
         outcome["run_id"] = _record(ctx, job.name, result, took_over)
         _alert(ctx, job, rules, result, alerts, outcome)
-    except OpsctlError as exc:  # the ledger is broken: the run log and the exit code still tell
-        outcome["problem"] = f"could not record the run: {exc.message}"
+    except Exception as exc:  # noqa: BLE001 - the ledger is broken: the spool, the run log and the exit code tell
+        outcome["problem"] = _spool_run(ctx, job, result, exc, recorded=outcome["run_id"] is not None)
     _log(log_path, runlog.from_result(result), outcome)
     return outcome
+
+
+def _spool_run(ctx: Context, job: JobSettings, result, exc: BaseException, *, recorded: bool) -> str:
+    from ..ledger.failures import classify
+    from ..spool import write
+
+    failure = classify(exc)
+    said = failure.message if failure else (getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
+    if recorded:
+        return f"the run was recorded but its alert could not be: {said}"
+    where = write(ctx.settings.home, "run", {
+        "job": job.name, "status": result.status, "exit_code": result.exit_code,
+        "started_at": clock.to_iso(result.started_at), "finished_at": clock.to_iso(result.finished_at),
+        "duration_seconds": result.duration_seconds, "tail": result.tail, "metrics": result.metrics,
+        "message": result.message})
+    kept = f"; kept in {where} for the next command to record" if where else ""
+    return f"could not record the run: {said}{kept}"
 
 
 def _evaluate(rules: list, facts: dict) -> list:
@@ -181,8 +250,8 @@ def _skipped(ctx: Context, job: JobSettings, busy, log_path: Path) -> dict:
                  f"Raise max_lock_age for jobs.{job.name}"], source=f"run:{job.name}", project=job.project)
             outcome["error"] = incidents.brief(error)
             _link(ctx, outcome["run_id"], error["id"])
-    except OpsctlError as exc:
-        outcome["problem"] = f"could not record the run: {exc.message}"
+    except Exception as exc:  # noqa: BLE001 - the skip is still the answer; the run log tells
+        outcome["problem"] = f"could not record the run: {getattr(exc, 'message', None) or exc}"
     _log(log_path, runlog.from_result(result), outcome)
     return outcome
 
@@ -223,8 +292,7 @@ def _worst(impacts: list[str]) -> str | None:
 
 
 def exit_code(outcome: dict) -> int:
-    """The process exit code for `opsctl run`: the job's (124 timeout, 75 skipped), 1 if it was 0 but
-    opsctl could not record the run."""
-    code = outcome["exit_code"]
-    return int(ExitCode.FAILURE) if code == 0 and outcome["problem"] else code
+    """The process exit code for `opsctl run`: always the job's own (124 timeout, 75 skipped); what opsctl
+    could not record is said on stderr, kept in the spool and the run log."""
+    return outcome["exit_code"]
 

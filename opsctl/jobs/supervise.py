@@ -63,11 +63,14 @@ def run(
         raise InvalidInput("no command given to run")
     started_at, began = clock.now(), time.monotonic()
     metrics_path = _metrics_file()
-    child_env = {**(os.environ if env is None else env), job_metrics.ENV: metrics_path, "OPSCTL_JOB": job}
+    from ..childenv import child_env as without_secrets
+
+    child_env = without_secrets(env, **{job_metrics.ENV: metrics_path, "OPSCTL_JOB": job})
     try:
         try:
             proc = subprocess.Popen(
                 list(args), env=child_env, cwd=cwd, start_new_session=True, pass_fds=tuple(keep_fds),
+                preexec_fn=_die_with_parent(),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             )
         except OSError as exc:
@@ -93,7 +96,7 @@ def run(
     if problem:
         message = f"{message}; {problem}" if message else problem
     return RunResult(job, status, exit_code, started_at, clock.now(),
-                     round(time.monotonic() - began, 3), tail.text(), {**found, **from_file}, message)
+                     round(time.monotonic() - began, 3), _scrubbed(tail.text()), {**found, **from_file}, message)
 
 
 def _wait(proc: subprocess.Popen, timeout: float | None, grace: float) -> tuple[bool, int | None]:
@@ -234,3 +237,30 @@ def _metrics_file() -> str:
 
 def _binary(given: BinaryIO | None, default) -> BinaryIO | None:
     return given if given is not None else getattr(default, "buffer", None)
+
+
+def _scrubbed(text: str) -> str:
+    from ..scrub import scrub
+
+    return scrub(text) if text else text
+
+
+def _die_with_parent():
+    """In the child, before exec: SIGKILL when the supervisor dies (Linux PR_SET_PDEATHSIG), so a
+    killed `opsctl run` never leaves its job running past its timeout, unsupervised."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the supervisor died before the signal was armed
+            os._exit(137)
+
+    return arm

@@ -7,47 +7,73 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import OperationalFailure
+from ..errors import LedgerUnavailable
+from .failures import classify
 from .migrations import MIGRATIONS
 
 BUSY_TIMEOUT_SECONDS = 60
 
 
+def busy_timeout() -> float:
+    """Seconds a writer waits for the lock: OPSCTL_BUSY_TIMEOUT, default 60."""
+    try:
+        value = float(os.environ.get("OPSCTL_BUSY_TIMEOUT") or BUSY_TIMEOUT_SECONDS)
+    except ValueError:
+        return BUSY_TIMEOUT_SECONDS
+    return min(max(value, 0.0), 3600.0) if value == value else BUSY_TIMEOUT_SECONDS
+
+
+def private_umask():
+    """Files and folders opsctl creates are 0600/0700: returns the previous umask to restore."""
+    return os.umask(0o077)
+
+
 def connect(path: str | os.PathLike) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the ledger at `path`."""
     path = Path(path)
+    previous = private_umask()  # the ledger, -wal, -shm and lock files are born 0600
+    try:
+        return _open(path)
+    finally:
+        os.umask(previous)
+
+
+def _open(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OperationalFailure(
+        raise LedgerUnavailable(
             f"cannot create the ledger folder {path.parent}: {exc.strerror}; "
             "set OPSCTL_HOME or OPSCTL_DB to a writable place"
         ) from None
+    timeout = busy_timeout()
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version < len(MIGRATIONS):
             _migrate(conn, path)
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         raise _explain(exc, path) from None
+    except OSError as exc:
+        raise classify(exc, path) or LedgerUnavailable(f"cannot open the ledger {path}: {exc}") from None
     return conn
 
 
-def _explain(exc: sqlite3.DatabaseError, path: Path) -> OperationalFailure:
-    text = str(exc)
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return OperationalFailure(
-            f"the ledger {path} is corrupt or not an opsctl ledger ({text}); "
-            "move it aside (or point OPSCTL_DB elsewhere) and run again"
-        )
-    if "readonly" in text or "unable to open" in text:
-        return OperationalFailure(
-            f"cannot write the ledger {path} ({text}); check its permissions or set OPSCTL_DB"
-        )
-    return OperationalFailure(f"ledger {path}: {text}")
+def quick_check(conn: sqlite3.Connection) -> str | None:
+    """None when `PRAGMA quick_check` finds the file sound, else what it found (first line)."""
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    found = [row[0] for row in rows]
+    return None if found == ["ok"] else "; ".join(found[:3])
+
+
+def _explain(exc: sqlite3.DatabaseError, path: Path):
+    return classify(exc, path)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -69,6 +95,18 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             migrations(name=fn.__name__)(fn)
         migrations.apply(Database(conn))
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    """A ledger created by an older opsctl (0644): make it and its companions private."""
+    for suffix in ("", "-wal", "-shm", ".migrate.lock"):
+        candidate = path.with_name(path.name + suffix)
+        try:
+            if candidate.exists() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+        except OSError:
+            pass
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..ids import format_id
 from ..people.priority import of_row
 from ..vocab import OPEN_STATUSES, TIERS, worse_impact
+from . import samples_table
 from .events import add_event, history
 
 # the open statuses as an SQL list, for `status IN {OPEN_SQL}` (matches the errors_one_open index)
@@ -38,10 +39,11 @@ def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, statu
     if open_row is not None:
         impact = worse_impact(open_row["impact"], report["impact"])
         conn.execute(
-            "UPDATE errors SET occurrences = occurrences + 1, last_seen = ?, impact = ?, updated_at = ?,"
-            " details = CASE WHEN ? != '' THEN ? ELSE details END WHERE id = ?",
-            (at, impact, at, report["details"], report["details"], open_row["id"]),
+            "UPDATE errors SET occurrences = occurrences + 1, last_seen = ?, impact = ?, updated_at = ?"
+            " WHERE id = ?",  # the first details stay; this report's go to its sample
+            (at, impact, at, open_row["id"]),
         )
+        samples_table.add(conn, open_row["id"], at, report["details"], report.get("source"))
         event_id = add_event(conn, "error", open_row["id"], "occurred", at=at, actor=actor,
                              data={"impact": report["impact"]} if impact != open_row["impact"] else None)
         return Recorded(get(conn, open_row["id"]), event_id, True, False)
@@ -59,6 +61,7 @@ def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, statu
             (status, report["impact"], report["details"], json.dumps(report["options"], ensure_ascii=False),
              report["recommendation"], at, at, at, closed["id"]),
         )
+        samples_table.add(conn, closed["id"], at, report["details"], report.get("source"))
         event_id = add_event(conn, "error", closed["id"], "regressed", at=at, actor=actor,
                              from_status="resolved", to_status=status)
         return Recorded(get(conn, closed["id"]), event_id, False, True)
@@ -72,6 +75,7 @@ def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, statu
          report.get("source"), at, at, at, at),
     )
     error_id = cursor.lastrowid
+    samples_table.add(conn, error_id, at, report["details"], report.get("source"))
     event_id = add_event(conn, "error", error_id, "created", at=at, actor=actor, to_status=status,
                          data={"source": report.get("source")} if report.get("source") else None)
     return Recorded(get(conn, error_id), event_id, False, False)

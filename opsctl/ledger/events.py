@@ -9,6 +9,9 @@ import sqlite3
 def add_event(conn: sqlite3.Connection, subject: str, subject_id: int, action: str, *, at: str,
               actor: str | None = None, from_status: str | None = None, to_status: str | None = None,
               note: str | None = None, data: dict | None = None) -> int:
+    from ..scrub import scrub, scrub_obj
+
+    note, data = scrub(note), scrub_obj(data)  # notes come straight from users (update-error --note)
     cursor = conn.execute(
         "INSERT INTO events (subject, subject_id, action, from_status, to_status, actor, at, note, data)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

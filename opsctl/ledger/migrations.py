@@ -303,3 +303,20 @@ def m007_people(db):
         );
         """
     )
+
+
+@migration
+def m008_error_samples(db):
+    # each report's own details (the last 20 per error); errors.details stays the first report's
+    db.executescript(
+        """
+        CREATE TABLE error_samples (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            error_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            details TEXT NOT NULL,
+            source TEXT
+        );
+        CREATE INDEX error_samples_error ON error_samples(error_id, id);
+        """
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import OperationalFailure
+from ..errors import ConfigInvalid
 
 PERSON_KEYS = ("email", "phone", "slack")
 STEP_KEYS = ("after", "notify")
@@ -43,25 +43,25 @@ class Step:
 def people(config: dict, where: str = "opsctl.yaml") -> dict[str, Person]:
     raw = (config or {}).get("people") or {}
     if not isinstance(raw, dict):
-        raise OperationalFailure(f"{where}: people: expected a mapping of names to {{email, phone, slack}}")
+        raise ConfigInvalid(f"{where}: people: expected a mapping of names to {{email, phone, slack}}")
     found = {}
     for name, contacts in raw.items():
         label = f"{where}: people.{name}"
         if not isinstance(contacts, dict):
-            raise OperationalFailure(f"{label}: expected a mapping with {', '.join(PERSON_KEYS)}")
+            raise ConfigInvalid(f"{label}: expected a mapping with {', '.join(PERSON_KEYS)}")
         if unknown := sorted(set(contacts) - set(PERSON_KEYS)):
-            raise OperationalFailure(f"{label}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(PERSON_KEYS)}")
+            raise ConfigInvalid(f"{label}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(PERSON_KEYS)}")
         values = {k: str(v).strip() for k, v in contacts.items() if v not in (None, "")}
         if not values:
-            raise OperationalFailure(f"{label}: give at least one of {', '.join(PERSON_KEYS)}")
+            raise ConfigInvalid(f"{label}: give at least one of {', '.join(PERSON_KEYS)}")
         if "email" in values and "@" not in values["email"]:
-            raise OperationalFailure(f"{label}.email: {values['email']!r} is not an email address")
+            raise ConfigInvalid(f"{label}.email: {values['email']!r} is not an email address")
         if "phone" in values and not _PHONE.fullmatch(values["phone"].replace(" ", "")):
-            raise OperationalFailure(f"{label}.phone: {values['phone']!r}: use the international form, e.g. \"+15550100\"")
+            raise ConfigInvalid(f"{label}.phone: {values['phone']!r}: use the international form, e.g. \"+15550100\"")
         if "phone" in values:
             values["phone"] = values["phone"].replace(" ", "")
         if "slack" in values and not _SLACK_ID.fullmatch(values["slack"].lstrip("<@").rstrip(">")):
-            raise OperationalFailure(f"{label}.slack: {values['slack']!r}: use the member id, e.g. U0ONCALL "
+            raise ConfigInvalid(f"{label}.slack: {values['slack']!r}: use the member id, e.g. U0ONCALL "
                                      "(Slack: profile → ⋮ → Copy member ID)")
         if "slack" in values:
             values["slack"] = values["slack"].lstrip("<@").rstrip(">")
@@ -87,30 +87,30 @@ def chains(config: dict, where: str = "opsctl.yaml") -> dict[str, tuple[Step, ..
         raw = tier["chain"]
         label = f"{where}: escalation.{impact}.chain"
         if not isinstance(raw, list) or not raw:
-            raise OperationalFailure(f"{label}: expected a list of steps like {{after: 15m, notify: [cto]}}")
+            raise ConfigInvalid(f"{label}: expected a list of steps like {{after: 15m, notify: [cto]}}")
         steps = []
         for number, step in enumerate(raw, 1):
             at = f"{label}[{number}]"
             if not isinstance(step, dict):
-                raise OperationalFailure(f"{at}: expected {{after: 15m, notify: [name, ...]}}")
+                raise ConfigInvalid(f"{at}: expected {{after: 15m, notify: [name, ...]}}")
             if unknown := sorted(set(step) - set(STEP_KEYS)):
-                raise OperationalFailure(f"{at}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(STEP_KEYS)}")
+                raise ConfigInvalid(f"{at}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(STEP_KEYS)}")
             try:
                 after = parse_duration(str(step.get("after", "0m")), f"{at}.after")
             except InvalidInput as exc:
-                raise OperationalFailure(f"{where}: {exc.message}") from None
+                raise ConfigInvalid(f"{where}: {exc.message}") from None
             notify = step.get("notify")
             notify = [notify] if isinstance(notify, str) else notify
             if not isinstance(notify, list) or not notify:
-                raise OperationalFailure(f"{at}.notify: expected a list of people or channel names")
+                raise ConfigInvalid(f"{at}.notify: expected a list of people or channel names")
             for name in notify:
                 if str(name) not in directory and str(name) not in names:
-                    raise OperationalFailure(
+                    raise ConfigInvalid(
                         f"{at}.notify: unknown person or channel {name!r}; people: "
                         f"{', '.join(sorted(directory)) or '(none: add a people: section)'}; "
                         f"channels: {', '.join(sorted(names))}")
             if steps and after < steps[-1].after:
-                raise OperationalFailure(f"{at}.after: steps must be in order (this one is earlier than the one before)")
+                raise ConfigInvalid(f"{at}.after: steps must be in order (this one is earlier than the one before)")
             steps.append(Step(after, tuple(str(n) for n in notify)))
         found[impact] = tuple(steps)
     return found

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..errors import InvalidInput, OperationalFailure
+from ..errors import ConfigInvalid, InvalidInput
 
 _KEYS = {"name", "url", "method", "expect_status", "max_ms", "when", "failures", "successes", "timeout", "service",
          "impact", "project", "auth_env", "auth_header", "auth_scheme", "options"}
@@ -57,15 +57,15 @@ def load_probes(config: dict, source=None) -> list[Probe]:
     if isinstance(raw, dict):  # also accepted: a mapping name -> settings
         raw = [dict(settings or {}, name=name) for name, settings in raw.items()]
     if not isinstance(raw, list):
-        raise OperationalFailure(f"{where}: probes: expected a list of probes")
+        raise ConfigInvalid(f"{where}: probes: expected a list of probes")
     probes: list[Probe] = []
     for index, item in enumerate(raw):
         try:
             probe = compile_probe(item, index)
         except InvalidInput as exc:
-            raise OperationalFailure(f"{where}: {exc.message}") from None
+            raise ConfigInvalid(f"{where}: {exc.message}") from None
         if any(p.name == probe.name for p in probes):
-            raise OperationalFailure(f"{where}: probe {probe.name!r} is defined twice")
+            raise ConfigInvalid(f"{where}: probe {probe.name!r} is defined twice")
         probes.append(probe)
     return probes
 

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 
 MAX_BODY = 1 << 20  # a usage or health endpoint answering more than 1 MiB is broken
+# never sent on to another origin when a server redirects (scheme, host and port must all match)
+CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token")
 
 
 @dataclass
@@ -57,7 +59,7 @@ def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = Non
                                      headers={"User-Agent": "opsctl", "Accept": "application/json", **(headers or {})})
     try:
         try:
-            answer = urllib.request.urlopen(request, timeout=timeout)  # URLs come from the config
+            answer = _opener().open(request, timeout=timeout)  # URLs come from the config
         except urllib.error.HTTPError as error:  # 4xx/5xx: still an answer
             answer = error
         with answer:
@@ -75,6 +77,36 @@ def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = Non
     except (OSError, ValueError) as exc:  # reset connection, bad URL, bad status line
         raise Failure(f"{type(exc).__name__}: {exc}", _ms(began)) from None
     return Response(status, {k.lower(): v for k, v in got.items()}, data, _ms(began))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default
+
+
+_OPENER = None
+
+
+def _opener():
+    """urllib's opener, with redirects that drop credentials when they leave the origin."""
+    global _OPENER
+    if _OPENER is None:
+        import urllib.request
+
+        class SameOriginCredentials(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, req, fp, code, msg, headers, newurl):
+                new = super().redirect_request(req, fp, code, msg, headers, newurl)
+                if new is not None and origin(newurl) != origin(req.full_url):
+                    for name in list(new.headers):
+                        if name.lower() in CREDENTIAL_HEADERS or name.lower().endswith(("-token", "-key")):
+                            del new.headers[name]
+                return new
+
+        _OPENER = urllib.request.build_opener(SameOriginCredentials)
+    return _OPENER
 
 
 def _read(answer, deadline: float) -> bytes:

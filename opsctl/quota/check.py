@@ -89,6 +89,10 @@ def _plan(ctx: Context, inventory, services: list[str] | None) -> list[Task]:
         task = Task(row.service, settings=row.config, backup=_backup(row.backup))
         try:
             task.spec = sources.check_spec(row.config["usage"])
+            from ..trust import refuse
+
+            if task.spec["type"] == "command" and refuse(inventory.path, "a usage command"):
+                task.spec, task.problem = None, f"usage command of {row.service} refused: {inventory.path} is not trusted"
         except InvalidInput as exc:
             task.problem = f"invalid usage source in {inventory.path.name} (line {row.line}): {exc.message}"
         tasks.append(task)

@@ -6,11 +6,14 @@ from datetime import timedelta
 
 from .. import clock
 from ..context import Context, ensure
-from ..errors import InvalidInput
+from ..errors import InvalidInput, clip
 from . import readings
 from .check import FORECAST_DAYS, Task, settle
 from .forecast import forecast as predict
 from .sources import CheckFailed, Reading, moment
+
+
+MAX_READING = 1e15  # more requests than any plan counts: a typo (or nan/inf)
 
 
 def record_usage(service: str, *, used: float | None = None, limit: float | None = None,
@@ -20,13 +23,13 @@ def record_usage(service: str, *, used: float | None = None, limit: float | None
 
     service = text("service", service)
     for name, value in (("--used", used), ("--limit", limit), ("--remaining", remaining)):
-        if value is not None and value < 0:
-            raise InvalidInput(f"{name} must not be negative")
+        if value is not None and not 0 <= value <= MAX_READING:  # also refuses nan, inf, 1e309
+            raise InvalidInput(f"{name} must be a number from 0 to {MAX_READING:.0e}, not {value!r}")
     reset = None
     if resets_at:
         reset = moment(resets_at)
         if reset is None:
-            raise InvalidInput(f"invalid --resets-at {resets_at!r}; use a date like 2026-12-01")
+            raise InvalidInput(f"invalid --resets-at {clip(resets_at)}; use a date like 2026-12-01")
     try:
         reading = Reading(used, limit, remaining, reset, "manual").complete()
     except CheckFailed:

@@ -103,10 +103,13 @@ def _command(spec: dict, timeout: float):
     import signal
     import subprocess
 
+    from ..childenv import child_env
+
     argv = spec["command"] if isinstance(spec["command"], list) else shlex.split(str(spec["command"]))
     try:
         proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                env=child_env())
     except OSError as exc:
         raise CheckFailed(f"usage command cannot run: {exc.strerror or exc} ({argv[0]})") from None
     try:
