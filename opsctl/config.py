@@ -8,7 +8,7 @@ from .errors import OperationalFailure
 
 SUPPORTED_VERSIONS = (1,)
 SECTIONS = ("version", "channels", "routing", "escalation", "remediation", "jobs", "rules", "probes",
-            "quota", "digest", "integrations", "run", "outbox")
+            "quota", "digest", "integrations", "run", "outbox", "slack")
 
 
 def load_config(path: Path | None) -> dict:
@@ -37,4 +37,8 @@ def load_config(path: Path | None) -> dict:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise OperationalFailure(f"{path}: unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
+    if "slack" in data:
+        from .slack.config import check as check_slack
+
+        check_slack(path, data["slack"])
     return data

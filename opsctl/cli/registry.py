@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "outbox": "opsctl.cli.outbox_cmd",
     "channels": "opsctl.cli.channels_cmd",
     "notion": "opsctl.cli.notion_cmd",
+    "slack": "opsctl.cli.slack_cmd",
+    "heartbeat": "opsctl.cli.slack_cmd:heartbeat",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.
