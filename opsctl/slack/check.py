@@ -26,7 +26,7 @@ def app_token(ctx: Context | None = None, *, timeout: int = 10) -> tuple[bool | 
     if not token.startswith("xapp-"):
         return False, "SLACK_APP_TOKEN is not an app-level token (xapp-…); create one with connections:write"
     try:
-        client(ctx.settings, token, timeout=timeout).apps_connections_open()
+        client(ctx.settings, "", timeout=timeout).apps_connections_open(app_token=token)
     except SlackApiError as exc:
         error = exc.response.get("error") if hasattr(exc.response, "get") else exc.response
         return False, (f"Slack rejected SLACK_APP_TOKEN ({error}); create an app-level token with the "
