@@ -33,6 +33,10 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
         from ..delivery import drain
 
         result["delivered"] = drain(ctx)
+        from ..notion_sync.readback import poll as read_back_notion  # Status edits made in Notion
+
+        if (edits := read_back_notion(ctx)) is not None:
+            result["notion_readback"] = edits
     errors = ctx.conn.execute(DUE_ERRORS, (at, limit)).fetchall()
     requests = resurface.due(ctx.conn, at, limit)
     if not errors and not requests:
