@@ -8,7 +8,7 @@ from .errors import ConfigInvalid
 
 SUPPORTED_VERSIONS = (1,)
 SECTIONS = ("version", "channels", "routing", "escalation", "remediation", "jobs", "rules", "probes",
-            "quota", "digest", "integrations", "run", "outbox", "people", "alerts")
+            "quota", "digest", "integrations", "run", "outbox", "people", "alerts", "slack")
 
 
 def load_config(path: Path | None) -> dict:
@@ -40,4 +40,8 @@ def load_config(path: Path | None) -> dict:
     from .people.directory import validate
 
     validate(data, path)  # people, escalation chains, alerts
+    if "slack" in data:
+        from .slack.config import check as check_slack
+
+        check_slack(path, data["slack"])
     return data

@@ -151,3 +151,20 @@ def test_notion_setup_creates_three_databases_and_prints_env_lines(fake_notion, 
     assert len(fake_notion.calls("databases.retrieve")) == 0  # setup already cached the data sources
     assert len([p for p in fake_notion.pages.values() if p["parent"].get("database_id") == errors_db["id"]]) == 1
     assert outbox_rows()[0]["status"] == "sent"
+
+
+def test_notion_setup_run_again_finds_its_databases(fake_notion, monkeypatch, run_cli):
+    monkeypatch.setenv("NOTION_TOKEN", fake_notion.token)
+    monkeypatch.setenv("NOTION_API_URL", fake_notion.url)
+    parent = fake_notion.add_page("Ops")
+    first = run_cli("notion", "setup", "--parent-page", parent)
+    second = run_cli("notion", "setup", "--parent-page", parent)
+    assert first[0] == second[0] == 0 and first[1] == second[1]
+    assert len(fake_notion.calls("databases.create")) == 3
+    lines = dict(line.split("=", 1) for line in first[1].splitlines())
+    del fake_notion.databases[lines["NOTION_REQUESTS_DATABASE_ID"]]  # deleted in Notion: made again
+    third = run_cli("notion", "setup", "--parent-page", parent)
+    assert third[0] == 0 and len(fake_notion.calls("databases.create")) == 4
+    again = dict(line.split("=", 1) for line in third[1].splitlines())
+    assert again["NOTION_ERRORS_DATABASE_ID"] == lines["NOTION_ERRORS_DATABASE_ID"]
+    assert again["NOTION_REQUESTS_DATABASE_ID"] != lines["NOTION_REQUESTS_DATABASE_ID"]

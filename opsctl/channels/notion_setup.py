@@ -1,4 +1,9 @@
-"""`opsctl notion setup --parent-page ID`: create the errors, requests and improvements databases."""
+"""`opsctl notion setup --parent-page ID`: create the errors, requests and improvements databases.
+
+Running it again finds the databases it made before (their ids are remembered in the ledger per
+parent page, `notion:setup:<page>:<key>`, and checked with `databases.retrieve`) instead of
+creating a new set; one deleted in Notion (404 or in the trash) is created again.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +35,16 @@ def setup(parent_page: str, *, ctx: Context | None = None) -> dict:
     client = channel.client(timeout=30)
     from notion_client.errors import HTTPResponseError
 
-    created, cache = {}, {}
+    from ..ledger import kv_table
+
+    created, cache, found = {}, {}, []
     for key, var, title, icon, props in DATABASES:
+        remembered = kv_table.get(ctx.conn, _setup_key(parent_page, key))
+        database = _existing(client, remembered) if remembered else None
+        if database is not None:
+            found.append(var)
+            created[var] = database["id"]
+            continue
         try:
             database = client.databases.create(
                 parent={"type": "page_id", "page_id": compact(parent_page)},
@@ -43,11 +56,29 @@ def setup(parent_page: str, *, ctx: Context | None = None) -> dict:
             raise OperationalFailure(channel.redact(channel.classify(exc).message)) from None
         sources = database.get("data_sources") or []
         created[var] = database["id"]
+        cache[_setup_key(parent_page, key)] = database["id"]
         if sources:
             schema = Schema(compact(database["id"]), sources[0]["id"], dict(props))
             cache[schema.key] = schema.dump()
     _remember(ctx, cache)
-    return {"databases": created, "env": [f"{var}={value}" for var, value in created.items()]}
+    return {"databases": created, "found": found, "env": [f"{var}={value}" for var, value in created.items()]}
+
+
+def _setup_key(parent_page: str, key: str) -> str:
+    return f"notion:setup:{compact(parent_page)}:{key}"
+
+
+def _existing(client, database_id: str) -> dict | None:
+    """The database if it still exists and is not in the trash."""
+    from notion_client.errors import HTTPResponseError
+
+    try:
+        database = client.databases.retrieve(database_id=database_id)
+    except HTTPResponseError as exc:
+        if getattr(exc, "status", None) == 404:
+            return None
+        raise OperationalFailure(f"Notion: cannot check database {database_id} ({exc})") from None
+    return None if database.get("in_trash") or database.get("archived") else database
 
 
 def _spec(name: str, kind: str) -> dict:
@@ -60,9 +91,8 @@ def _spec(name: str, kind: str) -> dict:
 
 def _remember(ctx: Context, cache: dict) -> None:
     from ..clock import now_iso
-    from ..ledger import transaction
+    from ..ledger import kv_table, transaction
 
     with transaction(ctx.conn):
         for key, value in cache.items():
-            ctx.conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-                             " SET value = excluded.value, updated_at = excluded.updated_at", (key, value, now_iso()))
+            kv_table.put(ctx.conn, key, value, at=now_iso())

@@ -106,9 +106,9 @@ class SlackChannel(Channel):
         if out.purpose in THREADED:
             text, blocks = slack_blocks.render(out.notification, mention=out.mention,
                                                status_line=slack_blocks.status_line(out.notification, out.record,
-                                                                                    out.purpose))
+                                                                                    out.purpose), buttons=False)
         else:
-            text, blocks = slack_blocks.render(out.notification, mention=out.mention)
+            text, blocks = slack_blocks.render(out.notification, mention=out.mention, buttons=False)
         hook = WebhookClient(self.values["webhook_url"], timeout=max(1, int(round(timeout))), retry_handlers=[])
         response = hook.send(text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
         status, body = response.status_code, (response.body or "").strip()[:80]
@@ -127,5 +127,7 @@ class SlackChannel(Channel):
             client = self._client(timeout)
             who = self._call(client.auth_test)
             sent = super().test(timeout=timeout)
-            return f"{sent} to {self.values['channel']} as {who.get('user')}"
+            from ..slack.check import app_token_line  # the Slack app (Socket Mode): buttons, slash command
+
+            return f"{sent} to {self.values['channel']} as {who.get('user')}; {app_token_line(self, Permanent)}"
         return super().test(timeout=timeout)

@@ -35,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "snooze": "opsctl.cli.snooze_cmd:snooze",
     "rules": "opsctl.cli.rules_cmd",
     "doctor": "opsctl.cli.doctor_cmd:doctor",
+    "slack": "opsctl.cli.slack_cmd",
+    "heartbeat": "opsctl.cli.slack_cmd:heartbeat",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.

@@ -33,6 +33,10 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
         from ..delivery import drain
 
         result["delivered"] = drain(ctx)
+        from ..notion_sync.readback import poll as read_back_notion  # Status edits made in Notion
+
+        if (edits := read_back_notion(ctx)) is not None:
+            result["notion_readback"] = edits
         from ..ledger.health_table import tick_ran
 
         with transaction(ctx.conn):

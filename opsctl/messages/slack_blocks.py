@@ -45,8 +45,9 @@ def _show_command(note: Notification) -> str:
     return f"opsctl {kind} show {note.id}"
 
 
-def render(note: Notification, *, mention: str | None = None, status_line: str | None = None) -> tuple[str, list]:
-    """The whole notification: (fallback text, blocks)."""
+def render(note: Notification, *, mention: str | None = None, status_line: str | None = None,
+           buttons: bool = True) -> tuple[str, list]:
+    """The whole notification: (fallback text, blocks); `buttons` adds the clickable answers (bot token only)."""
     icon = ICONS.get(note.impact or "", "🔔")
     where = _show_command(note)
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "emoji": True,
@@ -67,10 +68,16 @@ def render(note: Notification, *, mention: str | None = None, status_line: str |
         blocks.append(_section(f"*Options:*\n{numbered}", where))
     if note.recommendation:
         blocks.append(_section(f"*Recommendation:* {escape(note.recommendation)}", where))
+    if buttons:
+        from ..slack.actions import blocks as action_blocks
+
+        blocks += action_blocks(note)
     if note.kind in ("error", "request", "escalation", "reminder") and note.answer_hint:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": cut(f"*Your decision?* Answer with `{note.answer_hint}` · {note.id}", 2000)}]})
-    return fallback(note, mention=mention, status_line=status_line), blocks[:MAX_BLOCKS]
+    if len(blocks) > MAX_BLOCKS:  # keep the buttons and the answer line: cut the middle
+        blocks = blocks[:1] + blocks[len(blocks) - MAX_BLOCKS + 1:]
+    return fallback(note, mention=mention, status_line=status_line), blocks
 
 
 def _facts(note: Notification) -> list[tuple[str, str]]:

@@ -56,7 +56,9 @@ _ROUTES = [(m, re.compile(rf"^/v1/{p}$"), name) for m, p, name in [
     ("PATCH", r"blocks/([^/]+)/children", "blocks.children.append"),
     ("GET", r"blocks/([^/]+)/children", "blocks.children.list"),
     ("GET", r"users/me", "users.me"),
+    ("POST", r"comments", "comments.create"),
 ]]
+BOT_USER_ID = "00000000-0000-0000-0000-000000000001"
 class NotionFake(FakeServer):
     """Fake Notion API; see module docstring."""
 
@@ -64,6 +66,8 @@ class NotionFake(FakeServer):
         self.token = token
         self.pages: dict[str, dict] = {}
         self.databases: dict[str, dict] = {}
+        self.comments: list[dict] = []
+        self.clock = NOW  # created/last_edited time the fake stamps on what opsctl writes
         self.data_sources: dict[str, dict] = {}
         self.blocks: dict[str, list[dict]] = {}
         super().__init__()
@@ -123,8 +127,28 @@ class NotionFake(FakeServer):
             return err.reply
 
     # -- endpoints ----------------------------------------------------------
+    def edit_by_person(self, page_id: str, at: str, user_id: str = "7f0e0000-0000-4000-8000-00000000a11c",
+                       **selects: str) -> None:
+        """A person changes select properties in Notion's UI (e.g. Status="resolved") at `at` (ISO, ms, Z)."""
+        with self._lock:
+            page = self.pages[page_id]
+            for name, value in selects.items():
+                page["properties"][name]["select"] = {"id": value, "name": value, "color": "default"}
+            page["last_edited_time"], page["last_edited_by"] = at, {"object": "user", "id": user_id}
+
+    def _comments_create(self, body: dict) -> dict:
+        parent = (body.get("parent") or {}).get("page_id")
+        if parent not in self.pages:
+            raise not_found(parent or "")
+        comment = {"object": "comment", "id": str(uuid.uuid4()), "parent": {"type": "page_id", "page_id": parent},
+                   "rich_text": check_rich(body.get("rich_text") or [], "body.rich_text"),
+                   "created_by": {"object": "user", "id": BOT_USER_ID}}
+        with self._lock:
+            self.comments.append(comment)
+        return comment
+
     def _users_me(self, body: dict) -> dict:
-        return {"object": "user", "id": str(uuid.UUID(int=1)), "type": "bot", "name": "opsctl",
+        return {"object": "user", "id": BOT_USER_ID, "type": "bot", "name": "opsctl",
                 "bot": {"workspace_name": "Fake workspace"}}
 
     def _databases_retrieve(self, body: dict, db_id: str) -> dict:
@@ -180,6 +204,8 @@ class NotionFake(FakeServer):
         schema = ds["properties"] if ds else title_schema()
         with self._lock:
             page["properties"].update(self._check_props(body.get("properties") or {}, schema))
+            page["last_edited_by"] = {"object": "user", "id": BOT_USER_ID}
+            page["last_edited_time"] = max(page["last_edited_time"], self.clock)
             for flag in ("in_trash", "archived"):
                 if flag in body:
                     page["in_trash"] = page["archived"] = bool(body[flag])
@@ -261,7 +287,8 @@ class NotionFake(FakeServer):
 
     def _store_page(self, parent: dict, props: dict) -> dict:
         pid = str(uuid.uuid4())
-        page = {"object": "page", "id": pid, "created_time": NOW, "last_edited_time": NOW,
+        page = {"object": "page", "id": pid, "created_time": self.clock, "last_edited_time": self.clock,
+                "created_by": {"object": "user", "id": BOT_USER_ID}, "last_edited_by": {"object": "user", "id": BOT_USER_ID},
                 "parent": parent, "in_trash": False, "archived": False, "properties": props,
                 "icon": None, "cover": None, "url": f"https://www.notion.so/{pid.replace('-', '')}"}
         with self._lock:

@@ -105,6 +105,15 @@ def matches(page: dict, flt: dict | None) -> bool:
         return all(matches(page, f) for f in flt["and"])
     if "or" in flt:
         return any(matches(page, f) for f in flt["or"])
+    if flt.get("timestamp") in ("last_edited_time", "created_time"):  # a timestamp filter: ISO strings compare
+        stamp = flt["timestamp"]
+        (op, want), = flt[stamp].items()
+        have = page[stamp]
+        ops = {"after": have > want, "on_or_after": have >= want, "before": have < want,
+               "on_or_before": have <= want, "equals": have == want}
+        if op not in ops:
+            raise invalid(f"fake Notion does not support timestamp operator {op}.")
+        return ops[op]
     name = flt.get("property")
     prop = page["properties"].get(name)
     if prop is None:
