@@ -44,11 +44,3 @@ def _targets(values: list[str]) -> list[str]:
         except InvalidInput:
             cleaned.append(value)
     return cleaned
-
-
-def list_improvements(*, category: str | None = None, department: str | None = None, limit: int | None = None,
-                      ctx: Context | None = None) -> list[dict]:
-    category = choose("category", category, IMPROVEMENT_CATEGORIES) if category else None
-    ctx = ensure(ctx)
-    rows = improvements_table.query(ctx.conn, category=category, department=department, limit=limit)
-    return [improvements_table.to_public(row) for row in rows]

@@ -14,8 +14,15 @@ from .registry import build_app
 
 
 def raw_main(argv: list[str]) -> int:
+    from . import output
+
     app = build_app(argv)
-    result = app(args=argv, prog_name="opsctl", standalone_mode=False)
+    paged = _first(argv) in PAGED and output.start_paging()
+    try:
+        result = app(args=argv, prog_name="opsctl", standalone_mode=False)
+    finally:
+        if paged:
+            output.finish_paging()
     code = result if isinstance(result, int) else 0
     if code == 0:  # send a few due deliveries on the way out; one indexed SELECT when none is due
         from ..delivery.opportunistic import after_command
@@ -37,11 +44,27 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..errors import ExitCode, OpsctlError
 
-    argv, debug = prepare(list(argv) or ["--help"])
+    from .completion_cmd import complete, requested
+
+    if requested():  # the shell asks for completions (see `opsctl completion`)
+        return complete()
+    from . import output
+
+    prepared = prepare(list(argv) or ["--help"])
+    argv, debug = prepared.argv, prepared.debug
+    if prepared.version:
+        from .. import __version__
+
+        print(f"opsctl {__version__}")
+        return 0
+    output.set_format(prepared.format)
     debug = debug or os.environ.get("OPSCTL_DEBUG", "") not in ("", "0", "false")
     json_mode = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
     usage_error = typer.BadParameter.__mro__[1]  # click's UsageError, as bundled by typer
     click_error = usage_error.__mro__[1]
+    if prepared.bad_format is not None:
+        return _fail(f"invalid --format {prepared.bad_format!r}; valid: {', '.join(output.FORMATS)}",
+                     int(ExitCode.INVALID), json_mode)
     try:
         return raw_main(argv)
     except OpsctlError as exc:
@@ -66,6 +89,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return _fail(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
                      int(ExitCode.FAILURE), json_mode)
+
+
+# commands whose output can run long: paged at a terminal
+PAGED = {"stats", "digest", "errors", "requests", "improvements", "jobs", "outbox", "postmortem", "integrations",
+         "channels", "quota"}
+
+
+def _first(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def _fail(message: str, code: int, json_mode: bool) -> int:

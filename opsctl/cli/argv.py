@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Flags that take one or more values after a single flag: `--options A B C`.
 MULTI_VALUE_FLAGS = ("--options", "--targets")
+FORMATS = ("table", "tsv", "csv", "json")
 
 
-def prepare(argv: list[str]) -> tuple[list[str], bool]:
-    """Expand `--options A B` into `--options A --options B`; pull out `--debug`."""
+@dataclass
+class Prepared:
+    argv: list[str]
+    debug: bool = False
+    format: str | None = None  # from --format (json also from --json)
+    bad_format: str | None = None  # an invalid --format value, reported by main()
+    version: bool = False  # --version before any command
+
+
+def prepare(argv: list[str]) -> Prepared:
+    """Expand `--options A B` into `--options A --options B`; pull out `--debug`, `--format` and `--version`;
+    accept `--json` anywhere before `--` (it is moved behind the command, where click expects it)."""
     out: list[str] = []
-    debug = False
+    found = Prepared(argv=out)
+    json_flag = False
     i = 0
     while i < len(argv):
         arg = argv[i]
         if arg == "--":
-            out += argv[i:]
             break
         if arg == "--debug":
-            debug = True
+            found.debug = True
+        elif arg == "--json":
+            json_flag = True
+        elif arg == "--version" and not any(not a.startswith("-") for a in out):
+            found.version = True
+        elif arg == "--format" or arg.startswith("--format="):
+            if arg == "--format":
+                i += 1
+                value = argv[i] if i < len(argv) else ""
+            else:
+                value = arg.partition("=")[2]
+            if value.lower() in FORMATS:
+                found.format = value.lower()
+            else:
+                found.bad_format = value
         elif arg in MULTI_VALUE_FLAGS:
             i += 1
             taken = 0
@@ -31,7 +58,11 @@ def prepare(argv: list[str]) -> tuple[list[str], bool]:
         else:
             out.append(arg)
         i += 1
-    return out, debug
+    if json_flag or found.format == "json":
+        found.format = "json"
+        out.append("--json")
+    out += argv[i:]  # `--` and what follows it, untouched
+    return found
 
 
 def _short_flag(arg: str) -> bool:

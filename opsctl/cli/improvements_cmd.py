@@ -22,11 +22,12 @@ def list_improvements(
 
     Example: opsctl improvements list --category automation
     """
-    from ..api.improvements import list_improvements as run
+    from ..api.listing import list_improvements as run
 
-    items = run(category=category, department=department, limit=limit)
+    result = run(category=category, department=department, limit=limit)
+    items = result["improvements"]
     if json_out:
-        emit_json({"improvements": items, "count": len(items)})
+        emit_json(result)
         return
     table("Improvements", ["id", "category", "department", "improvement", "impact", "targets", "logged"],
           [[i["id"], i["category"], i["department"], i["improvement"], i["impact"], ", ".join(i["targets"]),

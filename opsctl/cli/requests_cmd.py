@@ -21,11 +21,12 @@ def list_requests(
 
     Example: opsctl requests list --status pending
     """
-    from ..api.requests import list_requests as run
+    from ..api.listing import list_requests as run
 
-    requests = run(status=status, limit=limit)
+    result = run(status=status, limit=limit)
+    requests = result["requests"]
     if json_out:
-        emit_json({"requests": requests, "count": len(requests)})
+        emit_json(result)
         return
     table("Integration requests", ["id", "status", "urgency", "tool", "purpose", "asks", "created"],
           [[r["id"], styled_status(r["status"]), r["urgency"], r["tool"], r["purpose"], r["asks"],

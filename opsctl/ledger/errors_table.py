@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..ids import format_id
@@ -103,7 +104,8 @@ def update(conn: sqlite3.Connection, error_id: int, fields: dict) -> None:
 
 
 def query(conn: sqlite3.Connection, *, statuses=None, error_type=None, service=None, project=None,
-          since=None, impact=None, limit=None) -> list[sqlite3.Row]:
+          since=None, impact=None, limit=None) -> Iterable[sqlite3.Row]:
+    """The matching rows, most recently seen first, as a cursor (iterate it; nothing is held in memory)."""
     where, params = [], []
     if statuses:
         where.append(f"status IN ({', '.join('?' * len(statuses))})")
@@ -125,7 +127,7 @@ def query(conn: sqlite3.Connection, *, statuses=None, error_type=None, service=N
     sql += " ORDER BY last_seen DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return conn.execute(sql, params).fetchall()
+    return conn.execute(sql, params)
 
 
 def to_public(row: sqlite3.Row, *, with_history: list | None = None) -> dict:
