@@ -250,3 +250,14 @@ def m006_answer_times(db):
             resolution_seconds, notified_at, response_seconds, answered_seconds, escalations, regressions);
         """
     )
+
+
+@migration
+def m007_ux_reports(db):
+    """Incidents for stats and the digest: each `created`/`regressed` event starts one; a covering
+    index answers "incidents opened since" and "notices sent since" as range scans."""
+    db.executescript(
+        """
+        CREATE INDEX events_action_at ON events(action, at, subject, subject_id);
+        """
+    )
