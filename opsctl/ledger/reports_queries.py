@@ -13,7 +13,6 @@ from .errors_table import OPEN_SQL
 WINDOW = "FROM errors WHERE opened_at >= ?"
 OPENING_ACTIONS = ("created", "regressed")
 SUMMARY_COLUMNS = ("id", "type", "service", "project", "impact", "status", "opened_at")
-_VALUE_COLUMNS = ("resolution_seconds", "response_seconds")
 
 
 def window_groups(conn, start: str, limits: tuple[int, int], cutoffs: tuple[str, str]) -> list:
@@ -32,20 +31,25 @@ def window_groups(conn, start: str, limits: tuple[int, int], cutoffs: tuple[str,
         (*limits, *limits, *cutoffs, start)).fetchall()
 
 
-def incidents_opened(conn, start: str, end: str | None = None):
-    """(error number, when) for each incident opened in [start, end): a cursor, oldest first."""
+def incidents_per_day(conn, start: str) -> list[tuple[str, int, int]]:
+    """(day, incidents opened, errors they belong to) for each day since `start` with any."""
     marks = ", ".join("?" * len(OPENING_ACTIONS))
-    sql = (f"SELECT subject_id, at FROM events WHERE action IN ({marks}) AND at >= ?"
-           + (" AND at < ?" if end else "") + " AND subject = 'error'")
-    return conn.execute(sql, (*OPENING_ACTIONS, start, *([end] if end else [])))
+    return [tuple(row) for row in conn.execute(
+        f"SELECT SUBSTR(at, 1, 10), COUNT(*), COUNT(DISTINCT subject_id) FROM events WHERE action IN ({marks})"
+        " AND at >= ? AND subject = 'error' GROUP BY SUBSTR(at, 1, 10)", (*OPENING_ACTIONS, start))]
 
 
-def values_in_window(conn, column: str, start: str) -> list[float]:
-    """The non-NULL values of `column` over the window, sorted (in Python)."""
-    if column not in _VALUE_COLUMNS:
-        raise ValueError(f"not a report value column: {column}")
-    return sorted(value for (value,) in conn.execute(
-        f"SELECT {column} {WINDOW} AND {column} IS NOT NULL", (start,)))
+def answer_times(conn, start: str) -> tuple[list[float], list[float]]:
+    """Resolution and response seconds over the window, each sorted (in Python), in one range scan."""
+    resolution, response = [], []
+    for resolved, responded in conn.execute(
+            f"SELECT resolution_seconds, response_seconds {WINDOW}"
+            " AND (resolution_seconds IS NOT NULL OR response_seconds IS NOT NULL)", (start,)):
+        if resolved is not None:
+            resolution.append(resolved)
+        if responded is not None:
+            response.append(responded)
+    return sorted(resolution), sorted(response)
 
 
 def postmortems_pending_count(conn, start: str) -> int:

@@ -26,8 +26,8 @@ def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> di
     groups = q.window_groups(conn, start, _limits(), _cutoffs(at))
     report = {"since": start, "until": to_iso(at), **_frequency(groups, top)}
     report["per_day"], report["totals"]["incidents"] = _per_day(conn, start, at)
-    report["resolution_seconds"] = nearest_rank(q.values_in_window(conn, "resolution_seconds", start))
-    report["response_seconds"] = nearest_rank(q.values_in_window(conn, "response_seconds", start))
+    resolution, response = q.answer_times(conn, start)
+    report["resolution_seconds"], report["response_seconds"] = nearest_rank(resolution), nearest_rank(response)
     report["deadlines"] = _deadlines(groups)
     report["backlog"] = _backlog(conn, top)
     report["postmortems_pending"] = q.postmortems_pending_count(conn, start)
@@ -74,15 +74,13 @@ def _per_day(conn, start: str, at) -> tuple[list[dict], int]:
     """Incidents opened per day (a reopen is a new incident) and how many errors they belong to;
     with the window's total of incidents."""
     first, last = parse_iso(start).date(), at.date()
-    days = {(first + timedelta(days=n)).isoformat(): [0, set()] for n in range(min((last - first).days + 1, 3660))}
+    days = {(first + timedelta(days=n)).isoformat(): (0, 0) for n in range(min((last - first).days + 1, 3660))}
     total = 0
-    for number, when in q.incidents_opened(conn, start):
-        day = days.get(when[:10])
-        if day is not None:
-            day[0] += 1
-            day[1].add(number)
-        total += 1
-    return [{"day": day, "incidents": count, "errors": len(numbers)} for day, (count, numbers) in days.items()], total
+    for day, incidents, errors in q.incidents_per_day(conn, start):
+        total += incidents
+        if day in days:
+            days[day] = (incidents, errors)
+    return [{"day": day, "incidents": n, "errors": e} for day, (n, e) in days.items()], total
 
 
 def _deadlines(groups) -> dict:
