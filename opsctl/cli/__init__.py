@@ -24,7 +24,7 @@ def raw_main(argv: list[str]) -> int:
         if paged:
             output.finish_paging()
     code = result if isinstance(result, int) else 0
-    if code == 0:  # send a few due deliveries on the way out; one indexed SELECT when none is due
+    if code == 0 and not {"--help", "-h"} & set(argv):  # send a few due deliveries on the way out; one indexed SELECT when none is due
         from ..delivery.opportunistic import after_command
 
         after_command(argv)
@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..errors import ExitCode, OpsctlError
 
-    from .completion_cmd import complete, requested
+    if os.environ.get("_OPSCTL_COMPLETE"):  # the shell asks for completions (see `opsctl completion`)
+        from .completion_cmd import complete
 
-    if requested():  # the shell asks for completions (see `opsctl completion`)
         return complete()
     from . import output
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 # Flags that take one or more values after a single flag: `--options A B C`.
 MULTI_VALUE_FLAGS = ("--options", "--targets")
 FORMATS = ("table", "tsv", "csv", "json")
 
 
-@dataclass
-class Prepared:
-    argv: list[str]
-    debug: bool = False
-    format: str | None = None  # from --format (json also from --json)
-    bad_format: str | None = None  # an invalid --format value, reported by main()
-    version: bool = False  # --version before any command
+class Prepared:  # a plain class: dataclasses costs ~10 ms of start-up
+    def __init__(self, argv: list[str]):
+        self.argv = argv
+        self.debug = False
+        self.format: str | None = None  # from --format (json also from --json)
+        self.bad_format: str | None = None  # an invalid --format value, reported by main()
+        self.version = False  # --version before any command
 
 
 def prepare(argv: list[str]) -> Prepared:

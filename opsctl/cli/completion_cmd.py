@@ -6,7 +6,6 @@ The script runs `opsctl` with `_OPSCTL_COMPLETE=complete_<shell>` and the words 
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -57,6 +56,3 @@ def complete() -> int:
         return exc.code if isinstance(exc.code, int) else 0
     return 0
 
-
-def requested() -> bool:
-    return bool(os.environ.get(COMPLETE_VAR))
