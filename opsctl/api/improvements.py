@@ -21,6 +21,7 @@ def log_improvement(department: str, operation: str, improvement: str, *, impact
         "targets": _targets(text_list("targets", targets)),
     }
     ctx = ensure(ctx)
+    _known_errors(ctx, record["targets"])
     with transaction(ctx.conn):
         row, event_id = improvements_table.record(ctx.conn, record, at=to_iso(now()), actor=ctx.actor)
     public = improvements_table.to_public(row)
@@ -44,3 +45,15 @@ def _targets(values: list[str]) -> list[str]:
         except InvalidInput:
             cleaned.append(value)
     return cleaned
+
+
+def _known_errors(ctx: Context, targets: list[str]) -> None:
+    """An error id among the targets must exist (exit 2, nothing written); types and services need not."""
+    from ..errors import NotFound
+    from ..ids import parse_id
+    from ..ledger import errors_table
+
+    for target in targets:
+        if target.startswith("error-") and errors_table.get(ctx.conn, parse_id("error", target)) is None:
+            raise NotFound(f"no error {target} in the ledger; --targets takes error ids, error types or services")
+
