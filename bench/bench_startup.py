@@ -24,10 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--code", type=Path, default=ROOT, help="Folder holding the opsctl package to time"
+                        " (e.g. an earlier revision exported with `git archive REV opsctl | tar -x -C DIR`).")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="opsctl-bench-startup-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_", "OPSCTL_"))}
-    env.update(OPSCTL_HOME=str(work / "home"), PYTHONPATH=str(ROOT))
+    env.update(OPSCTL_HOME=str(work / "home"), PYTHONPATH=str(args.code))
     opsctl = [sys.executable, "-m", "opsctl"]  # this checkout's code (an installed script may be another's)
     typer_floor, pass_floor = "python -c 'import typer, sqlite3'", "python -c pass"
     write, helps, run = "opsctl track-error (ledger write)", "opsctl --help", "opsctl run bench -- true"
@@ -38,7 +40,7 @@ def main() -> int:
         helps: opsctl + ["--help"],
         run: opsctl + ["run", "bench", "--", "true"],
     }
-    medians = compare(commands, runs=args.runs, env=env)
+    medians = compare(commands, runs=args.runs, env=env, cwd=work)
     ok = report("start-up against the typer floor", {k: medians[k] for k in (typer_floor, write, helps)},
                 typer_floor, {write: 1.25, helps: 1.5})
     ok &= report("opsctl run against the interpreter floor", {k: medians[k] for k in (pass_floor, run)},

@@ -21,25 +21,26 @@ def opsctl_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "opsctl"]
 
 
-def time_once(argv: list[str], env: dict | None = None, stdin: bytes | None = None) -> float:
+def time_once(argv: list[str], env: dict | None = None, stdin: bytes | None = None, cwd=None) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(argv, env=env, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(argv, env=env, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {argv}\n{proc.stderr.decode()[-2000:]}")
     return elapsed
 
 
-def compare(named: dict[str, list[str]], *, runs: int = 15, warmup: int = 2, env: dict | None = None) -> dict:
+def compare(named: dict[str, list[str]], *, runs: int = 15, warmup: int = 2, env: dict | None = None,
+            cwd=None) -> dict:
     """Median seconds per name, commands interleaved."""
     env = env or dict(os.environ)
     for _ in range(warmup):
         for argv in named.values():
-            time_once(argv, env)
+            time_once(argv, env, cwd=cwd)
     samples: dict[str, list[float]] = {name: [] for name in named}
     for _ in range(runs):
         for name, argv in named.items():
-            samples[name].append(time_once(argv, env))
+            samples[name].append(time_once(argv, env, cwd=cwd))
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
