@@ -21,25 +21,26 @@ def opsctl_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "opsctl"]
 
 
-def time_once(argv: list[str], env: dict | None = None, stdin: bytes | None = None) -> float:
+def time_once(argv: list[str], env: dict | None = None, stdin: bytes | None = None, cwd=None) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(argv, env=env, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(argv, env=env, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {argv}\n{proc.stderr.decode()[-2000:]}")
     return elapsed
 
 
-def compare(named: dict[str, list[str]], *, runs: int = 15, warmup: int = 2, env: dict | None = None) -> dict:
+def compare(named: dict[str, list[str]], *, runs: int = 15, warmup: int = 2, env: dict | None = None,
+            cwd=None) -> dict:
     """Median seconds per name, commands interleaved."""
     env = env or dict(os.environ)
     for _ in range(warmup):
         for argv in named.values():
-            time_once(argv, env)
+            time_once(argv, env, cwd=cwd)
     samples: dict[str, list[float]] = {name: [] for name in named}
     for _ in range(runs):
         for name, argv in named.items():
-            samples[name].append(time_once(argv, env))
+            samples[name].append(time_once(argv, env, cwd=cwd))
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -62,3 +63,37 @@ def report(title: str, medians: dict[str, float], baseline: str, targets: dict[s
 
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
+
+
+def time_and_peak(argv: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one run, from the kernel's accounting of that child (wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {argv}\n{stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def compare_with_peak(named: dict[str, list[str]], *, runs: int = 3, env: dict | None = None,
+                      cwd: str | None = None) -> dict[str, tuple[float, float]]:
+    """(median seconds, largest peak MB) per name, commands interleaved."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in named}
+    for _ in range(runs):
+        for name, argv in named.items():
+            samples[name].append(time_and_peak(argv, env, cwd))
+    return {name: (statistics.median(s for s, _ in values), max(p for _, p in values))
+            for name, values in samples.items()}
+
+
+def checkout(rev: str, into: Path) -> Path:
+    """The `opsctl` package as it was at git revision `rev`, exported (not a worktree) into `into`."""
+    root = Path(__file__).resolve().parent.parent
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev, "opsctl"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.cli_support import incli  # noqa: F401 - the in-process CLI fixture
 
 from tests.conftest import REPO
 
@@ -71,24 +72,24 @@ def test_forbidden_transition_is_exit_2(run_cli):
     assert code == 2 and "--status open" in err
 
 
-def test_unwritable_ledger_folder_is_exit_1(cli, tmp_path):
+def test_unwritable_ledger_folder_is_exit_1(incli, tmp_path):
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")
-    proc = cli("track-error", "--error-type", "api_limit", "--service", "S",
+    proc = incli("track-error", "--error-type", "api_limit", "--service", "S",
                env={"OPSCTL_HOME": str(blocker / "sub")})
     assert proc.returncode == 1
     assert "OPSCTL_HOME" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_corrupt_ledger_is_exit_1(cli, tmp_path):
+def test_corrupt_ledger_is_exit_1(incli, tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite" * 100)
-    proc = cli("errors", "list", env={"OPSCTL_DB": str(bad)})
+    proc = incli("errors", "list", env={"OPSCTL_DB": str(bad)})
     assert proc.returncode == 1
     assert str(bad) in proc.stderr and "corrupt" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_broken_yaml_config_is_exit_1(cli, tmp_path):
+def test_broken_yaml_config_is_exit_1(incli, tmp_path):
     (tmp_path / "opsctl.yaml").write_text("channels: [unclosed\n")
     from opsctl.config import load_config
     from opsctl.errors import OperationalFailure
@@ -97,9 +98,9 @@ def test_broken_yaml_config_is_exit_1(cli, tmp_path):
         load_config(tmp_path / "opsctl.yaml")
 
 
-def test_broken_dotenv_is_exit_1(cli, tmp_path):
+def test_broken_dotenv_is_exit_1(incli, tmp_path):
     (tmp_path / ".env").write_text("GOOD=1\nthis line is broken 'quote\n")
-    proc = cli("errors", "list")
+    proc = incli("errors", "list")
     assert proc.returncode == 1
     assert ".env" in proc.stderr and "line 2" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -114,10 +115,10 @@ def test_dotenv_is_read_and_real_env_wins(tmp_path, monkeypatch):
     assert settings.actor == "real-actor"
 
 
-def test_debug_shows_traceback(cli, tmp_path):
+def test_debug_shows_traceback(incli, tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"garbage" * 200)
-    proc = cli("errors", "list", "--debug", env={"OPSCTL_DB": str(bad)})
+    proc = incli("errors", "list", "--debug", env={"OPSCTL_DB": str(bad)})
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
 
@@ -127,13 +128,13 @@ def test_debug_shows_traceback(cli, tmp_path):
     "emoji 🚨🔥 and عربى right-to-left ‮ text",
     "$(rm -rf /); `touch /tmp/opsctl-pwned`; echo $HOME | cat && ls > /dev/null",
 ], ids=["1MB", "quotes", "emoji-rtl", "shell"])
-def test_hostile_text_is_stored_faithfully_and_never_executed(cli, payload, tmp_path):
+def test_hostile_text_is_stored_faithfully_and_never_executed(incli, payload, tmp_path):
     # the OS caps one argument at 128 KiB, so the megabyte goes through `--details -` (stdin)
-    proc = cli("notify-error", "--type", "system_error", "--service", "S", "--details", "-",
+    proc = incli("notify-error", "--type", "system_error", "--service", "S", "--details", "-",
                "--impact", "info", "--json", input=payload)
     assert proc.returncode == 0, proc.stderr[-500:]
     out = json.loads(proc.stdout)
-    shown = cli.json("errors", "show", out["id"])
+    shown = incli.json("errors", "show", out["id"])
     assert shown["details"] == payload
     import os
 

@@ -36,7 +36,7 @@ def test_fifty_processes_same_fingerprint_yield_one_error(tmp_path):
     assert sorted(r["occurrences"] for r in results) == list(range(1, 51))
     from opsctl import list_errors
 
-    [error] = list_errors()
+    [error] = list_errors()["errors"]
     assert error["occurrences"] == 50 and error["status"] == "escalated"
 
 
@@ -46,4 +46,4 @@ def test_fifty_processes_distinct_errors_all_recorded(tmp_path):
     assert len({r["id"] for r in results}) == 50
     from opsctl import list_errors
 
-    assert len(list_errors()) == 50
+    assert list_errors(limit=0)["count"] == 50

@@ -40,6 +40,12 @@ def test_help_exits_zero(run_cli, name):
 
 @pytest.mark.parametrize("name,command", COMMANDS, ids=[name for name, _ in COMMANDS])
 def test_every_command_takes_json(name, command):
-    if name == "run":  # `opsctl run … --json -- CMD` is parsed by its own fast path
-        return
     assert any("--json" in getattr(param, "opts", []) for param in command.params), f"`opsctl {name}` lacks --json"
+
+
+def test_run_fast_path_takes_json_too():
+    """`opsctl run NAME --json -- CMD` never reaches typer: its own parser must know --json."""
+    from opsctl.cli.run_fast import parse
+
+    assert parse(["nightly", "--json", "--", "true"])["json"] is True
+    assert parse(["nightly", "--", "true"])["json"] is False

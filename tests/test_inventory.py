@@ -10,6 +10,7 @@ from pathlib import Path
 
 from opsctl.inventory.document import parse
 from tests.conftest import REPO
+from tests.cli_support import incli  # noqa: F401 - the in-process CLI fixture
 
 DOC = textwrap.dedent("""\
     # Integrations
@@ -62,29 +63,29 @@ def test_yaml_error_and_missing_table_are_reported():
     assert "no table with a Service column" in none.problems[0]["problem"]
 
 
-def test_add_appends_one_row_and_keeps_the_rest(cli, tmp_path):
+def test_add_appends_one_row_and_keeps_the_rest(incli, tmp_path):
     path = tmp_path / "integrations.md"
     path.write_text(DOC)
-    added = cli.json("integrations", "add", "--service", "Airtable API", "--tier", "Free", "--limits", "5 req/s",
+    added = incli.json("integrations", "add", "--service", "Airtable API", "--tier", "Free", "--limits", "5 req/s",
                      "--credential", "AIRTABLE_TOKEN in .env", "--monitoring", "none yet", "--backup", "CSV | email")
     assert added["line"] == 13
     lines = path.read_text().splitlines()
     assert lines[12] == "| Airtable API | Free | 5 req/s | AIRTABLE_TOKEN in .env | none yet | CSV \\| email |"
     assert lines[:12] + lines[13:] == DOC.splitlines()  # nothing else changed
     assert parse(path.read_text(), path).find("airtable api").backup == "CSV | email"
-    dup = cli("integrations", "add", "--service", "scraper api")
+    dup = incli("integrations", "add", "--service", "scraper api")
     assert dup.returncode == 2 and "already in" in dup.stderr
 
 
-def test_add_creates_the_document_and_marks_the_request_integrated(cli, isolated_home):
-    request = cli.json("request-integration", "--tool", "Airtable API", "--purpose", "Client data", "--urgency", "high")
+def test_add_creates_the_document_and_marks_the_request_integrated(incli, isolated_home):
+    request = incli.json("request-integration", "--tool", "Airtable API", "--purpose", "Client data", "--urgency", "high")
     from opsctl.api.requests import decide_request
 
     decide_request(request["id"], "approve")
-    added = cli.json("integrations", "add", "--service", "Airtable API", "--backup", "CSV", "--request", request["id"])
+    added = incli.json("integrations", "add", "--service", "Airtable API", "--backup", "CSV", "--request", request["id"])
     assert added["file"] == str(isolated_home / "integrations.md")
     assert added["request"] == {"id": request["id"], "status": "integrated"}
-    listed = cli.json("integrations", "list")
+    listed = incli.json("integrations", "list")
     assert [i["service"] for i in listed["integrations"]] == ["Airtable API"] and listed["problems"] == []
 
 
@@ -98,7 +99,7 @@ def test_concurrent_adds_both_land(cli, tmp_path):
     assert sorted(services[2:]) == ["API 0", "API 1", "API 2", "API 3"]
 
 
-def test_check_flags_missing_monitoring_backup_and_unused(cli, tmp_path):
+def test_check_flags_missing_monitoring_backup_and_unused(incli, tmp_path):
     (tmp_path / "integrations.md").write_text(textwrap.dedent("""\
         | Service | API tier | Limits | Credential location | Usage monitoring | Backup option |
         |---|---|---|---|---|---|
@@ -109,26 +110,26 @@ def test_check_flags_missing_monitoring_backup_and_unused(cli, tmp_path):
     """))
     (tmp_path / "opsctl.yaml").write_text("jobs:\n  nightly-sync: {uses: [Job API]}\n")
     start, later = {"OPSCTL_NOW": "2026-10-01T00:00:00Z"}, {"OPSCTL_NOW": "2026-11-15T00:00:00Z"}
-    cli.json("track-error", "--error-type", "api_limit", "--service", "Busy API", env=start)
-    cli.json("track-error", "--error-type", "api_limit", "--service", "busy api", env=later)
-    cli.json("track-error", "--error-type", "auth_failure", "--service", "Quiet API", env=start)
-    assert cli("run", "nightly-sync", "--", sys.executable, "-c", "pass", env=later).returncode == 0
-    result = cli.json("integrations", "check", env={"OPSCTL_NOW": "2026-11-20T00:00:00Z"})
+    incli.json("track-error", "--error-type", "api_limit", "--service", "Busy API", env=start)
+    incli.json("track-error", "--error-type", "api_limit", "--service", "busy api", env=later)
+    incli.json("track-error", "--error-type", "auth_failure", "--service", "Quiet API", env=start)
+    assert incli("run", "nightly-sync", "--", sys.executable, "-c", "pass", env=later).returncode == 0
+    result = incli.json("integrations", "check", env={"OPSCTL_NOW": "2026-11-20T00:00:00Z"})
     flags = {i["service"]: i["flags"] for i in result["integrations"]}
     assert flags["Busy API"] == [] and flags["Job API"] == []
     assert flags["Quiet API"] == ["unused for 30 days"]
     assert flags["Bare API"] == ["no usage monitoring", "no backup option", "unused for 30 days"]
     assert result["flagged"] == 2
-    human = cli("integrations", "check", env={"OPSCTL_NOW": "2026-11-20T00:00:00Z", "COLUMNS": "200"})
+    human = incli("integrations", "check", env={"OPSCTL_NOW": "2026-11-20T00:00:00Z", "COLUMNS": "200"})
     assert "Bare API" in human.stdout and "Busy API" not in human.stdout
 
 
-def test_a_new_row_is_not_unused(cli):
-    cli.json("integrations", "add", "--service", "New API", "--monitoring", "quota", "--backup", "CSV",
+def test_a_new_row_is_not_unused(incli):
+    incli.json("integrations", "add", "--service", "New API", "--monitoring", "quota", "--backup", "CSV",
              env={"OPSCTL_NOW": "2026-11-01T00:00:00Z"})
-    soon = cli.json("integrations", "check", env={"OPSCTL_NOW": "2026-11-20T00:00:00Z"})
+    soon = incli.json("integrations", "check", env={"OPSCTL_NOW": "2026-11-20T00:00:00Z"})
     assert soon["integrations"][0]["flags"] == []
-    late = cli.json("integrations", "check", env={"OPSCTL_NOW": "2026-12-20T00:00:00Z"})
+    late = incli.json("integrations", "check", env={"OPSCTL_NOW": "2026-12-20T00:00:00Z"})
     assert late["integrations"][0]["flags"] == ["unused for 30 days"]
 
 

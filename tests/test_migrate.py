@@ -48,3 +48,28 @@ def test_reopening_is_idempotent(tmp_path):
     connect(path).execute("INSERT INTO kv (key, value) VALUES ('k', 'v')")
     again = connect(path)
     assert again.execute("SELECT value FROM kv").fetchone()[0] == "v"
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path):
+    """Eight processes open a new ledger at the same moment: each succeeds, every migration runs once."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    path = tmp_path / "ledger.db"
+    code = ("import sys; sys.stdin.read(); from opsctl.ledger import connect; "
+            f"conn = connect({str(path)!r}); print(conn.execute('PRAGMA user_version').fetchone()[0])")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(REPO), "PATH": ""})
+             for _ in range(8)]
+    for proc in procs:  # all are started and waiting on stdin: release them together
+        proc.stdin.close()
+    results = [(proc.wait(timeout=120), proc.stdout.read(), proc.stderr.read()) for proc in procs]
+    assert all(code == 0 for code, _, _ in results), results
+    assert {out.strip() for _, out, _ in results} == {str(len(MIGRATIONS))}
+    conn = sqlite3.connect(path)
+    applied = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")]
+    assert applied == [fn.__name__ for fn in MIGRATIONS]  # each once, in order
+    indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "events_action_at" in indexes

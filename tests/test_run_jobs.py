@@ -33,7 +33,10 @@ def test_list_and_show_report_rate_trend_and_lateness(cli, tmp_path):
 
     listed = {j["job"]: j for j in cli.json("jobs", "list", env=at("2026-11-21T02:30:00Z"))["jobs"]}
     assert set(listed) == {"nightly", "never_ran"}
-    assert listed["never_ran"]["late"] is True and listed["never_ran"]["last_run"] is None
+    # never_ran is seen for the first time now: it has missed no slot yet (not "last success: never" at once)
+    assert listed["never_ran"]["late"] is False and listed["never_ran"]["last_run"] is None
+    later = {j["job"]: j for j in cli.json("jobs", "list", env=at("2026-11-21T03:00:00Z"))["jobs"]}
+    assert later["never_ran"]["late"] is True  # its first slot after it appeared (02:35) + grace has passed
 
 
 def test_check_raises_for_late_jobs_and_success_resolves(cli, tmp_path):

@@ -79,10 +79,13 @@ def test_the_window_moves_with_since(ledger):
 def test_stats_cli_json_and_rich(ledger, run_cli):
     code, out, _ = run_cli("stats", "--since", "30d", "--json")
     assert code == 0 and json.loads(out)["totals"]["errors"] == 6
-    code, out, _ = run_cli("stats")
+    code, out, _ = run_cli("stats", "--format", "table")
     assert code == 0
     for expected in ("By type", "Tier deadlines", "Most common issues", "Open backlog", "█", "median 30m"):
         assert expected in out
+    code, out, _ = run_cli("stats")  # piped: the tables as tab-separated rows with a header, never wrapped
+    assert code == 0 and "type\terrors\toccurrences\t\n" in out and "By type" not in out
+    assert "Scraper API\t2\t4\t" in out
     code, _, err = run_cli("stats", "--since", "soon")
     assert code == 2 and "--since" in err
 
@@ -91,7 +94,9 @@ def test_digest_lists_info_errors_and_is_announced(ledger, announced):
     result = digest("day")
     assert "error-7" in result["markdown"] and "Info (waiting for this digest)" in result["markdown"]
     assert "Still open" in result["markdown"] and "- error-1 blocking" in result["markdown"]
-    assert "**Postmortem pending:**\n- error-2 blocking" in result["markdown"]
+    assert "## Postmortem pending\n\n- error-2 blocking" in result["markdown"]
+    assert "\n- **Resolved:** 3 ·" in result["markdown"] and "\n- **Open backlog:** 4 " in result["markdown"]
+    assert "- integration_missing · Airtable: 1 occurrence (1 error)" in result["markdown"]
     call = announced[-1]
     assert call["purpose"] == "digest" and call["notification"].kind == "digest"
     assert call["subject"] == "digest" and call["event_id"]
@@ -103,8 +108,27 @@ def test_digest_cli(ledger, announced, run_cli):
     code, out, _ = run_cli("digest", "--period", "week", "--dry-run", "--json")
     assert code == 0 and json.loads(out)["period"] == "week"
     assert all(c["purpose"] != "digest" for c in announced)
+    code, out, _ = run_cli("digest", "--dry-run")  # piped: the markdown itself, not Rich's rendering
+    assert code == 0 and out.startswith("# Daily ops digest") and "\n- **New:** 6 incidents of 6 errors" in out
     code, _, err = run_cli("digest", "--period", "month")
     assert code == 2 and "valid: day, week" in err
+
+
+def test_a_reopen_is_a_new_incident(frozen, announced):
+    """Opened and resolved 7 times in 20 days: 1 error, 7 incidents, each on its own day."""
+    move(days=-20)
+    for n in range(7):
+        move(days=-20 + 3 * n)
+        notify_error("api_limit", "Flaky API", "limit", "warning")
+        move(days=-20 + 3 * n, hours=1)
+        update_error("error-1", "resolved", solution="waited")
+    move(days=0)
+    report = stats(since="30d")
+    assert report["totals"]["errors"] == 1 and report["totals"]["incidents"] == 7
+    busy = [d for d in report["per_day"] if d["incidents"]]
+    assert len(busy) == 7 and all(d == {"day": d["day"], "incidents": 1, "errors": 1} for d in busy)
+    assert busy[0]["day"] < busy[-1]["day"]  # per_day is not empty before the last reopen
+    assert "- **New:** 2 incidents of 1 error (0 blocking, 1 warning" in digest("week", send=False)["markdown"]
 
 
 def _maps_error(day: int) -> None:

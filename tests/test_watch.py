@@ -46,7 +46,7 @@ def test_watch_records_and_reraises():
     with pytest.raises(ZeroDivisionError):
         with opsctl.watch(service="Scraper API", project="AU"):
             1 / 0
-    [error] = opsctl.list_errors()
+    [error] = opsctl.list_errors()["errors"]
     assert error["type"] == "system_error" and error["service"] == "Scraper API" and error["project"] == "AU"
     assert "ZeroDivisionError" in error["details"]
     assert error["status"] == "escalated" and error["options"]
@@ -59,7 +59,7 @@ def test_watch_as_decorator_classifies_http_429():
 
     with pytest.raises(requests.HTTPError):
         scrape()
-    assert opsctl.list_errors()[0]["type"] == "api_limit"
+    assert opsctl.list_errors()["errors"][0]["type"] == "api_limit"
 
 
 def test_watch_never_masks_the_original_error(monkeypatch, capsys):
@@ -73,4 +73,4 @@ def test_watch_never_masks_the_original_error(monkeypatch, capsys):
 def test_watch_passes_through_success():
     with opsctl.watch(service="S") as watcher:
         value = 42
-    assert value == 42 and watcher.result is None and opsctl.list_errors() == []
+    assert value == 42 and watcher.result is None and opsctl.list_errors()["errors"] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
-from ..durations import parse_duration, parse_since
+from ..durations import parse_duration
 from ..errors import InvalidInput
 from ..escalation import flapping, remediation, timers
 from ..ids import format_id, parse_id
@@ -241,26 +241,6 @@ def _result(recorded, *, deliveries: list, error: dict | None = None) -> dict:
     error = error or errors_table.to_public(recorded.row)
     error.update(deduplicated=recorded.deduplicated, regression=recorded.regression, deliveries=deliveries)
     return error
-
-
-def list_errors(*, status: str | None = None, type: str | None = None, service: str | None = None,
-                project: str | None = None, since: str | None = None, impact_: str | None = None,
-                limit: int | None = None, ctx: Context | None = None) -> list[dict]:
-    statuses = None
-    if status is not None:  # "" is an invalid status, not "any"
-        if status == "all":
-            statuses = None
-        elif status == "unresolved":
-            statuses = OPEN_STATUSES
-        else:
-            statuses = [choose("status", s, ERROR_STATUSES) for s in status.split(",")]
-    since_iso = to_iso(parse_since(since, now())) if since else None
-    kind = error_type(type) if type is not None else None
-    level = impact(impact_) if impact_ is not None else None
-    ctx = ensure(ctx)
-    rows = errors_table.query(ctx.conn, statuses=statuses, error_type=kind, service=service, project=project,
-                              since=since_iso, impact=level, limit=limit)
-    return [errors_table.to_public(row) for row in rows]
 
 
 def show_error(error_id, *, ctx: Context | None = None) -> dict:

@@ -21,6 +21,7 @@ def log_improvement(department: str, operation: str, improvement: str, *, impact
         "targets": _targets(text_list("targets", targets)),
     }
     ctx = ensure(ctx)
+    _known_errors(ctx, record["targets"])
     with transaction(ctx.conn):
         row, event_id = improvements_table.record(ctx.conn, record, at=to_iso(now()), actor=ctx.actor)
     public = improvements_table.to_public(row)
@@ -46,9 +47,13 @@ def _targets(values: list[str]) -> list[str]:
     return cleaned
 
 
-def list_improvements(*, category: str | None = None, department: str | None = None, limit: int | None = None,
-                      ctx: Context | None = None) -> list[dict]:
-    category = choose("category", category, IMPROVEMENT_CATEGORIES) if category else None
-    ctx = ensure(ctx)
-    rows = improvements_table.query(ctx.conn, category=category, department=department, limit=limit)
-    return [improvements_table.to_public(row) for row in rows]
+def _known_errors(ctx: Context, targets: list[str]) -> None:
+    """An error id among the targets must exist (exit 2, nothing written); types and services need not."""
+    from ..errors import NotFound
+    from ..ids import parse_id
+    from ..ledger import errors_table
+
+    for target in targets:
+        if target.startswith("error-") and errors_table.get(ctx.conn, parse_id("error", target)) is None:
+            raise NotFound(f"no error {target} in the ledger; --targets takes error ids, error types or services")
+

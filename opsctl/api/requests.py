@@ -93,12 +93,6 @@ def _until(value: str) -> str:
         raise InvalidInput(f"invalid --until {value!r}; use a date like 2026-12-01 or a delay like 7d") from None
 
 
-def list_requests(*, status: str | None = None, limit: int | None = None, ctx: Context | None = None) -> list[dict]:
-    status = choose("request status", status, REQUEST_STATUSES) if status else None
-    ctx = ensure(ctx)
-    return [requests_table.to_public(row) for row in requests_table.query(ctx.conn, status=status, limit=limit)]
-
-
 def show_request(request_id, *, ctx: Context | None = None) -> dict:
     number = parse_id("request", request_id)
     ctx = ensure(ctx)

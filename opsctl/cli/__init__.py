@@ -21,10 +21,15 @@ def raw_main(argv: list[str]) -> int:
     refusals.clear()  # per invocation (the in-process CLI runs many)
     config_check.start()
     validate(argv)
+    from . import output
+
     app = build_app(argv)
+    paged = _first(argv) in PAGED and output.start_paging()
     try:
         result = app(args=argv, prog_name="opsctl", standalone_mode=False)
     finally:
+        if paged:
+            output.finish_paging()
         used_config = config_check.used()
         _config_problems(argv)
     code = result if isinstance(result, int) else 0
@@ -40,7 +45,7 @@ def raw_main(argv: list[str]) -> int:
         if "--json" not in argv:
             raise refusals[0]
         return int(refusals[0].exit_code)  # stdout already holds the command's JSON; stderr said why
-    if code == 0:  # send a few due deliveries on the way out; one indexed SELECT when none is due
+    if code == 0 and not {"--help", "-h"} & set(argv):  # send a few due deliveries on the way out; one indexed SELECT when none is due
         from ..delivery.opportunistic import after_command
 
         after_command(argv)
@@ -71,11 +76,27 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..errors import ExitCode, OpsctlError
 
-    argv, debug = prepare(list(argv) or ["--help"])
+    if os.environ.get("_OPSCTL_COMPLETE"):  # the shell asks for completions (see `opsctl completion`)
+        from .completion_cmd import complete
+
+        return complete()
+    from . import output
+
+    prepared = prepare(list(argv) or ["--help"])
+    argv, debug = prepared.argv, prepared.debug
+    if prepared.version:
+        from .. import __version__
+
+        print(f"opsctl {__version__}")
+        return 0
+    output.set_format(prepared.format)
     debug = debug or os.environ.get("OPSCTL_DEBUG", "") not in ("", "0", "false")
     json_mode = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
     usage_error = typer.BadParameter.__mro__[1]  # click's UsageError, as bundled by typer
     click_error = usage_error.__mro__[1]
+    if prepared.bad_format is not None:
+        return _fail(f"invalid --format {prepared.bad_format!r}; valid: {', '.join(output.FORMATS)}",
+                     int(ExitCode.INVALID), json_mode)
     try:
         return raw_main(argv)
     except OpsctlError as exc:
@@ -105,6 +126,15 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(known.message, int(known.exit_code), json_mode, known.code)
         return _fail(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
                      int(ExitCode.FAILURE), json_mode, "internal_error")
+
+
+# commands whose output can run long: paged at a terminal
+PAGED = {"stats", "digest", "errors", "requests", "improvements", "jobs", "outbox", "postmortem", "integrations",
+         "channels", "quota"}
+
+
+def _first(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def _fail(message: str, code: int, json_mode: bool, slug: str = "operational_failure") -> int:

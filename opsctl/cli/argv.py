@@ -6,20 +6,45 @@ import re
 
 # Flags that take one or more values after a single flag: `--options A B C`.
 MULTI_VALUE_FLAGS = ("--options", "--targets")
+FORMATS = ("table", "tsv", "csv", "json")
 
 
-def prepare(argv: list[str]) -> tuple[list[str], bool]:
-    """Expand `--options A B` into `--options A --options B`; pull out `--debug`."""
+class Prepared:  # a escape_markup class: dataclasses costs ~10 ms of start-up
+    def __init__(self, argv: list[str]):
+        self.argv = argv
+        self.debug = False
+        self.format: str | None = None  # from --format (json also from --json)
+        self.bad_format: str | None = None  # an invalid --format value, reported by main()
+        self.version = False  # --version before any command
+
+
+def prepare(argv: list[str]) -> Prepared:
+    """Expand `--options A B` into `--options A --options B`; pull out `--debug`, `--format` and `--version`;
+    accept `--json` anywhere before `--` (it is moved behind the command, where click expects it)."""
     out: list[str] = []
-    debug = False
+    found = Prepared(argv=out)
+    json_flag = False
     i = 0
     while i < len(argv):
         arg = argv[i]
         if arg == "--":
-            out += argv[i:]
             break
         if arg == "--debug":
-            debug = True
+            found.debug = True
+        elif arg == "--json":
+            json_flag = True
+        elif arg == "--version" and not any(not a.startswith("-") for a in out):
+            found.version = True
+        elif arg == "--format" or arg.startswith("--format="):
+            if arg == "--format":
+                i += 1
+                value = argv[i] if i < len(argv) else ""
+            else:
+                value = arg.partition("=")[2]
+            if value.lower() in FORMATS:
+                found.format = value.lower()
+            else:
+                found.bad_format = value
         elif arg in MULTI_VALUE_FLAGS:
             i += 1
             taken = 0
@@ -33,7 +58,11 @@ def prepare(argv: list[str]) -> tuple[list[str], bool]:
         else:
             out.append(arg)
         i += 1
-    return out, debug
+    if json_flag or found.format == "json":
+        found.format = "json"
+        out.append("--json")
+    out += argv[i:]  # `--` and what follows it, untouched
+    return found
 
 
 # integer flags that count things: 0 or more

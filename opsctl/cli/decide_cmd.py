@@ -75,8 +75,10 @@ def wait(
 
     limit = parse_duration(timeout, "--timeout")
     every = parse_duration(interval, "--interval")
-    print(f"waiting for an answer on {subject_id} (timeout {timeout})…", file=sys.stderr)
-    result = wait_for(subject_id, timeout=limit, interval=every, wait_for=for_)
+    result = wait_for(subject_id, timeout=0, interval=every, wait_for=for_)  # exists? answered already?
+    if not result["answered"] and limit:
+        print(f"waiting for an answer on {result['id']} (timeout {timeout})…", file=sys.stderr)
+        result = wait_for(subject_id, timeout=limit, interval=every, wait_for=for_)
     if json_out:
         emit_json(result)
     elif not result["answered"]:

@@ -6,14 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, emit_json, plain, short_time, styled_status, table
+from .output import JsonFlag, console, emit_json, human, escape_markup, short_time, stream_json, styled_status, table
 
 
 HELP = "Read the error ledger."
 
 
 def list_errors(
-    status: Annotated[Optional[str], typer.Option(help="open, escalated, acknowledged, resolved, false_positive, unresolved or all; comma-separate several.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="open, escalated, acknowledged, resolved, false_positive, unresolved (the first three) or all; comma-separate several.")] = None,
     type: Annotated[Optional[str], typer.Option("--type", help="Only this error type.")] = None,
     service: Annotated[Optional[str], typer.Option(help="Only this service.")] = None,
     project: Annotated[Optional[str], typer.Option(help="Only this project.")] = None,
@@ -26,21 +26,23 @@ def list_errors(
 
     Example: opsctl errors list --status unresolved --since 7d
     """
-    from ..api.errors import list_errors as run
+    from ..api.listing import iter_errors, list_errors as run
 
-    errors = run(status=status, type=type, service=service, project=project, since=since, impact_=impact,
-                 limit=limit + 1 if limit else None)
-    truncated = bool(limit) and len(errors) > limit
-    errors = errors[:limit] if limit else errors
-    if json_out:
-        emit_json({"errors": errors, "count": len(errors), "truncated": truncated})
+    filters = dict(status=status, type=type, service=service, project=project, since=since, impact_=impact)
+    if json_out and not limit:  # everything: streamed row by row, never held in memory
+        stream_json("errors", iter_errors(**filters))
         return
-    errors = plain(errors)  # stored text is never Rich markup
+    result = run(**filters, limit=limit)
+    errors, truncated = result["errors"], result["truncated"]
+    if json_out:
+        emit_json(result)
+        return
+    errors = escape_markup(errors)  # stored text is never Rich markup
     table("Errors", ["id", "status", "impact", "type", "service", "project", "seen", "last seen"],
           [[e["id"], styled_status(e["status"]), e["impact"], e["type"], e["service"], e["project"],
             e["occurrences"], short_time(e["last_seen"])] for e in errors], empty="no errors match")
     if truncated:
-        console().print(f"[dim]showing the newest {limit}; use --limit 0 for all, or filter[/dim]")
+        console(stderr=not human()).print(f"[dim]showing the newest {limit}; use --limit 0 for all, or filter[/dim]")
 
 
 def show_error(
@@ -58,7 +60,7 @@ def show_error(
     if json_out:
         emit_json(error)
         return
-    error = plain(error)  # stored text is never Rich markup
+    error = escape_markup(error)  # stored text is never Rich markup
     out = console()
     out.print(f"[bold]{error['id']}[/bold] {styled_status(error['status'])}  {error['type']} · {error['service']}"
               + (f" · {error['project']}" if error["project"] else ""))

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, emit_json, plain, short_time, table
+from .output import JsonFlag, console, emit_json, escape_markup, short_time, table
 
 
 HELP = "Improvements and whether they worked."
@@ -22,13 +22,14 @@ def list_improvements(
 
     Example: opsctl improvements list --category automation
     """
-    from ..api.improvements import list_improvements as run
+    from ..api.listing import list_improvements as run
 
-    items = run(category=category, department=department, limit=limit)
+    result = run(category=category, department=department, limit=limit)
+    items = result["improvements"]
     if json_out:
-        emit_json({"improvements": items, "count": len(items)})
+        emit_json(result)
         return
-    items = plain(items)
+    items = escape_markup(items)
     table("Improvements", ["id", "category", "department", "improvement", "impact", "targets", "logged"],
           [[i["id"], i["category"], i["department"], i["improvement"], i["impact"], ", ".join(i["targets"]),
             short_time(i["created_at"])] for i in items], empty="no improvements logged")
@@ -50,7 +51,7 @@ def show_improvement(
     if json_out:
         emit_json(item)
         return
-    item = plain(item)
+    item = escape_markup(item)
     out = console()
     out.print(f"[bold]{item['id']}[/bold] {item['improvement']}  [dim]({item['category']}, "
               f"{item['department']}, {short_time(item['created_at'])})[/dim]")

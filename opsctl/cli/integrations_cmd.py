@@ -81,7 +81,10 @@ def check_integrations(
 
 def _monitoring(integration: dict) -> str:
     source = integration["usage_source"]
-    return f"{integration['monitoring']} [dim]({source})[/dim]" if source else integration["monitoring"]
+    monitoring = integration["monitoring"]
+    if not source or f"({source})" in monitoring:  # "opsctl quota (http)" already names its source
+        return monitoring
+    return f"{monitoring} [dim]({source})[/dim]"
 
 
 def _problems(problems: list[dict]) -> None:

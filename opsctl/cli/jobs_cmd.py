@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .output import JsonFlag, console, emit_json, plain, short_time, table
+from .output import JsonFlag, console, emit_json, escape_markup, short_time, table
 
 _STATUS = {"SUCCESS": "green", "ERROR": "red", "TIMEOUT": "bold red", "SKIPPED": "yellow"}
 _BARS = "▁▂▃▄▅▆▇█"
@@ -26,7 +26,7 @@ def list_jobs(json_out: JsonFlag = False):
     if json_out:
         emit_json({"jobs": jobs, "count": len(jobs)})
         return
-    jobs = plain(jobs)
+    jobs = escape_markup(jobs)
     table("Jobs", ["job", "last run", "status", "success", "median", "trend", "schedule", "late"],
           [_row(job) for job in jobs], empty="no jobs yet: run one with `opsctl run NAME -- COMMAND`")
 
@@ -46,7 +46,7 @@ def show_job(
     if json_out:
         emit_json(job)
         return
-    job = plain(job)
+    job = escape_markup(job)
     out = console()
     out.print(f"[bold]{job['job']}[/bold]  {_late(job)}")
     facts = [("schedule", f"{job['schedule']} ({job['tz']})" if job["schedule"] else None),

@@ -54,7 +54,7 @@ def list_outbox(
     table("Outbox", ["id", "status", "channel", "about", "purpose", "tries", "next / sent", "last error"],
           [[r["id"], r["status"], r["channel"], r["about"], r["purpose"], r["attempts"],
             short_time(r["sent_at"] or r["next_attempt_at"]), r["last_error"]] for r in rows],
-          empty="the outbox is empty")
+          empty=f"no {status} deliveries" if status else "the outbox is empty")
 
 
 def retry(

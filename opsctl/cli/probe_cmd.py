@@ -13,7 +13,7 @@ _STATE = {"up": "green", "failing": "yellow", "down": "bold red", "recovering": 
 
 def probe(
     name: Annotated[Optional[list[str]], typer.Argument(help="Only these probes (default: all).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only probes that are not up (for cron).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table (for cron): only newly raised errors and the offline notice, on stderr.")] = False,
     json_out: JsonFlag = False,
 ):
     """Run the HTTP health checks in opsctl.yaml `probes:` (e.g. every minute from cron).
@@ -31,8 +31,8 @@ def probe(
     if json_out:
         emit_json(result)
         return
-    rows = [p for p in result["probes"] if not quiet or p["state"] != "up"]
-    if rows or not quiet:
+    rows = result["probes"]
+    if not quiet:
         table("Probes", ["probe", "state", "HTTP", "ms", "problem", "error"],
               [[p["name"], _styled(p["state"]), p["status_code"] or "",
                 f"{p['latency_ms']:.0f}" if p["latency_ms"] is not None else "", p["problem"] or "",

@@ -37,18 +37,22 @@ COMMANDS: dict[str, str] = {
     "doctor": "opsctl.cli.doctor_cmd:doctor",
     "slack": "opsctl.cli.slack_cmd",
     "heartbeat": "opsctl.cli.slack_cmd:heartbeat",
+    "completion": "opsctl.cli.completion_cmd:completion",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.
 
-Every command takes --json (one JSON object on stdout). Exit codes: 0 recorded, 1 operational failure,
-2 invalid input (nothing written). Add --debug for a traceback."""
+Every command takes --json (one JSON object on stdout), before or after the command, and
+--format table|tsv|csv|json (piped, tables print as tab-separated rows). Exit codes: 0 recorded,
+1 operational failure, 2 invalid input (nothing written). Add --debug for a traceback, --version
+for the version."""
 
 
 def build_app(argv: list[str]):
     import typer
 
-    app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
+    # escape_markup help (no rich markup rendering): --help is what agents and people call most after a command
+    app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                       context_settings={"help_option_names": ["-h", "--help"]}, pretty_exceptions_enable=False)
 
     @app.callback()
@@ -63,7 +67,7 @@ def build_app(argv: list[str]):
         if function:
             app.command(name)(getattr(module, function))
         else:
-            group = typer.Typer(help=module.HELP, no_args_is_help=True)
+            group = typer.Typer(help=module.HELP, no_args_is_help=True, rich_markup_mode=None)
             for sub_name, sub_function in module.SUBCOMMANDS.items():
                 group.command(sub_name)(sub_function)
             app.add_typer(group, name=name)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import JsonFlag, console, deliveries_line, emit_json, plain, short_time, styled_status, table
+from .output import JsonFlag, console, deliveries_line, emit_json, escape_markup, short_time, styled_status, table
 
 
 HELP = "Integration requests and their decisions."
@@ -21,13 +21,14 @@ def list_requests(
 
     Example: opsctl requests list --status pending
     """
-    from ..api.requests import list_requests as run
+    from ..api.listing import list_requests as run
 
-    requests = run(status=status, limit=limit)
+    result = run(status=status, limit=limit)
+    requests = result["requests"]
     if json_out:
-        emit_json({"requests": requests, "count": len(requests)})
+        emit_json(result)
         return
-    requests = plain(requests)
+    requests = escape_markup(requests)
     table("Integration requests", ["id", "status", "urgency", "tool", "purpose", "asks", "created"],
           [[r["id"], styled_status(r["status"]), r["urgency"], r["tool"], r["purpose"], r["asks"],
             short_time(r["created_at"])] for r in requests], empty="no requests")
@@ -47,7 +48,7 @@ def show_request(
     if json_out:
         emit_json(request)
         return
-    request = plain(request)
+    request = escape_markup(request)
     out = console()
     out.print(f"[bold]{request['id']}[/bold] {styled_status(request['status'])}  {request['tool']}")
     for label in ("purpose", "alternatives", "urgency", "cost", "asks", "note", "until"):

@@ -1,10 +1,14 @@
 """`opsctl stats` and `opsctl digest`: what the ledger says, as Rich tables and bars."""
 
+from __future__ import annotations
+
 from typing import Annotated
 
 import typer
 
-from .output import JsonFlag, console, deliveries_line, emit_json, plain, short_time, table
+import sys
+
+from .output import JsonFlag, console, deliveries_line, emit_json, escape_markup, human, short_time, table
 
 
 
@@ -30,12 +34,15 @@ def render(report: dict) -> None:
     from ..durations import format_duration
     from ..reports.charts import bar, bucket, sparkline
 
-    report = plain(report)  # services, types, projects are user text, never Rich markup
+    report = escape_markup(report)  # services, types, projects are user text, never Rich markup
     out = console()
     totals = report["totals"]
-    series = bucket([(d["day"], d["errors"]) for d in report["per_day"]])
-    out.print(f"[bold]Since {short_time(report['since'])}[/bold]: {totals['errors']} errors, "
-              f"{totals['occurrences']} occurrences, {totals['still_open']} still open  [cyan]{sparkline(series)}[/cyan]")
+    from ..reports.digest import plural
+
+    series = bucket([(d["day"], d["incidents"]) for d in report["per_day"]])
+    out.print(f"[bold]Since {short_time(report['since'])}[/bold]: {plural(totals['incidents'], 'incident')} of "
+              f"{plural(totals['errors'], 'error')}, {plural(totals['occurrences'], 'occurrence')}, "
+              f"{totals['still_open']} still open  [cyan]{sparkline(series)}[/cyan]")
     res, resp = report["resolution_seconds"], report["response_seconds"]
     out.print(f"resolution time: median {format_duration(res['median'])}, p90 {format_duration(res['p90'])} "
               f"({res['count']} resolved) · user response: median {format_duration(resp['median'])}, "
@@ -88,8 +95,11 @@ def digest(
     if json_out:
         emit_json(result)
         return
-    from rich.markdown import Markdown
+    if human():  # a person at a terminal: rendered; piped or redirected: the markdown itself
+        from rich.markdown import Markdown
 
-    console().print(Markdown(result["markdown"]))
+        console().print(Markdown(result["markdown"]))
+    else:
+        sys.stdout.write(result["markdown"])
     if not dry_run:
         typer.echo(deliveries_line(result["deliveries"]), err=True)

@@ -17,6 +17,8 @@ from ..context import Context, ensure
 from .document import Integration, fold
 
 NOTHING = {"", "none", "no", "-", "—", "–", "n/a", "na", "tbd", "todo", "?", "unknown", "nothing"}
+# a cell whose first word is one of these says there is nothing yet
+PLACEHOLDER_WORDS = {"none", "no", "not", "nothing", "tbd", "todo", "pending", "n/a", "na", "unknown", "-", "?"}
 UNUSED_DAYS = 30
 
 
@@ -55,7 +57,10 @@ def check_integrations(*, unused_days: int = UNUSED_DAYS, ctx: Context | None = 
 def stated(cell: str) -> str:
     """The cell's text, or '' when it says there is nothing."""
     text = (cell or "").strip()
-    return "" if text.lower().strip(".") in NOTHING else text
+    words = text.lower().replace("/", " ").split()
+    if text.lower().strip(".") in NOTHING or (words and words[0].strip(".,;:!") in PLACEHOLDER_WORDS):
+        return ""  # "none yet", "not set up", "TBD later", "no backup": a placeholder, not a statement
+    return text
 
 
 def last_used(ctx: Context, integration: Integration, uses: dict[str, list[str]]) -> str | None:

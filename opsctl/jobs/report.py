@@ -85,8 +85,12 @@ def _summary(ctx: Context, job: JobSettings, runs: list[dict] | None = None) -> 
     if job.schedule:
         from .schedule import lateness
 
+        from ..ledger.job_seen import first_seen
+
         last_ok = clock.parse_iso(summary["last_success"]) if summary["last_success"] else None
-        state = lateness(job.schedule, last_ok, clock.now(), job.grace, job.tz)
+        at = clock.now()
+        seen = clock.parse_iso(first_seen(ctx.conn, job.name, clock.to_iso(at)))
+        state = lateness(job.schedule, last_ok, at, job.grace, job.tz, since=seen)
         summary.update(late=state.late, due=clock.to_iso(state.due), overdue_seconds=round(state.overdue_seconds, 1),
                        next_expected=clock.to_iso(state.next_expected))
     return summary

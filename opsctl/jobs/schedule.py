@@ -35,13 +35,15 @@ def lateness(
     now: datetime,
     grace: timedelta | float = 0,
     tz: str = "UTC",
+    since: datetime | None = None,
 ) -> Lateness:
     """Late when no success since the latest scheduled time whose grace has passed.
 
     Looking back from `now - grace` (not from `now`) means a run missed two slots
     ago is still reported while the newest slot is within its grace. The cron
     expression is read in `tz`; all results are UTC. `last_success` is best the
-    finish time of the last successful run; None counts as late.
+    finish time of the last successful run; None counts as late — unless the job was first seen
+    (`since`) after that scheduled time: a job added today is late only after its first slot + grace.
     """
     check_cron(expression)
     if not isinstance(grace, timedelta):
@@ -50,6 +52,7 @@ def lateness(
     due = croniter(expression, local - grace).get_prev(datetime).astimezone(timezone.utc)
     next_expected = croniter(expression, local).get_next(datetime).astimezone(timezone.utc)
     deadline = due + grace
-    late = last_success is None or last_success < due
+    new = last_success is None and since is not None and due < since  # no slot since it appeared
+    late = (last_success is None or last_success < due) and not new
     overdue = (now - deadline).total_seconds() if late else 0.0
     return Lateness(late, due, deadline, next_expected, last_success, overdue)

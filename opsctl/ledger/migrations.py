@@ -320,3 +320,14 @@ def m008_error_samples(db):
         CREATE INDEX error_samples_error ON error_samples(error_id, id);
         """
     )
+
+
+@migration
+def m009_ux_reports(db):
+    """Incidents for stats and the digest: each `created`/`regressed` event starts one; a covering
+    index answers "incidents opened since" and "notices sent since" as range scans."""
+    db.executescript(
+        """
+        CREATE INDEX events_action_at ON events(action, at, subject, subject_id);
+        """
+    )

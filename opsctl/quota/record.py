@@ -30,6 +30,9 @@ def record_usage(service: str, *, used: float | None = None, limit: float | None
         reset = moment(resets_at)
         if reset is None:
             raise InvalidInput(f"invalid --resets-at {clip(resets_at)}; use a date like 2026-12-01")
+        if reset <= clock.to_iso(clock.now()):
+            raise InvalidInput(f"--resets-at {clip(resets_at)} is in the past; give the next reset, e.g. "
+                               f"{(clock.now() + timedelta(days=30)).date().isoformat()}")
     try:
         reading = Reading(used, limit, remaining, reset, "manual").complete()
     except CheckFailed:

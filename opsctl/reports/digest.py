@@ -10,7 +10,7 @@ from ..context import Context, ensure
 from ..durations import format_duration
 from ..errors import InvalidInput
 from ..ledger import transaction
-from ..ledger.errors_table import OPEN_SQL
+from ..ledger import reports_queries as q
 from ..ledger.events import add_event
 from .charts import bucket, sparkline
 from .stats import stats
@@ -26,17 +26,12 @@ def digest(period: str = "day", *, send: bool = True, ctx: Context | None = None
     report = stats(since=PERIODS[period], ctx=ctx)
     start, conn = report["since"], ctx.conn
     lists = {
-        "info": _errors(conn, "impact = 'info' AND opened_at >= ?", (start,)),
-        "resolved": conn.execute("SELECT COUNT(*) FROM errors WHERE resolved_at IS NOT NULL AND resolved_at >= ?",
-                                 (start,)).fetchone()[0],
-        "open": _errors(conn, f"status IN {OPEN_SQL}", (), order="impact = 'blocking' DESC,"
-                        " impact = 'warning' DESC, opened_at"),
-        "postmortems_pending": _errors(conn, "impact = 'blocking' AND status = 'resolved' AND (cause IS NULL OR"
-                                       " detection IS NULL OR solution IS NULL OR prevention IS NULL)"
-                                       " AND opened_at >= ?", (start,)),
-        "flapping": _errors(conn, "flapping = 1", ()),
-        "notices": dict(conn.execute("SELECT action, COUNT(*) FROM events WHERE at >= ? AND action IN"
-                                     " ('escalation', 'reminder') GROUP BY action", (start,)).fetchall()),
+        "info": q.info_since(conn, start, LIST),
+        "resolved": q.resolved_since(conn, start),
+        "open": q.open_by_urgency(conn, LIST),
+        "postmortems_pending": q.postmortems_pending(conn, start, LIST),
+        "flapping": q.flapping(conn, LIST),
+        "notices": q.notices_since(conn, start),
     }
     markdown = render(period, report, lists)
     result = {"period": period, "since": start, "until": report["until"], "stats": report, "lists": lists,
@@ -46,11 +41,9 @@ def digest(period: str = "day", *, send: bool = True, ctx: Context | None = None
     return result
 
 
-def _errors(conn, where: str, params, order: str = "opened_at DESC") -> list[dict]:
-    rows = conn.execute(f"SELECT id, type, service, project, impact, status, opened_at FROM errors WHERE {where}"
-                        f" ORDER BY {order} LIMIT {LIST}", params).fetchall()
-    return [{"id": f"error-{r['id']}", "type": r["type"], "service": r["service"], "project": r["project"] or None,
-             "impact": r["impact"], "status": r["status"], "opened_at": r["opened_at"]} for r in rows]
+def plural(count: int, word: str) -> str:
+    """"1 occurrence", "2 occurrences"."""
+    return f"{count} {word}" + ("" if count == 1 else "es" if word.endswith("s") else "s")
 
 
 def _line(error: dict) -> str:
@@ -64,28 +57,32 @@ def render(period: str, report: dict, lists: dict) -> str:
     by_impact = {row["impact"]: row["errors"] for row in report["by_impact"]}
     missed = deadlines["blocking"]["missed"] + deadlines["warning"]["missed"]
     met = deadlines["blocking"]["met"] + deadlines["warning"]["met"]
-    lines = [
-        f"**New errors:** {totals['errors']} ({by_impact.get('blocking', 0)} blocking, "
+    lines = [  # one bullet each: markdown renders separate lines, not one paragraph
+        f"- **New:** {plural(totals.get('incidents', totals['errors']), 'incident')} of "
+        f"{plural(totals['errors'], 'error')} ({by_impact.get('blocking', 0)} blocking, "
         f"{by_impact.get('warning', 0)} warning, {by_impact.get('info', 0)} info), "
-        f"{totals['occurrences']} occurrences {sparkline(bucket([(d['day'], d['errors']) for d in report['per_day']]))}",
-        f"**Resolved:** {lists['resolved']} · median {format_duration(resolution['median'])}, "
+        f"{plural(totals['occurrences'], 'occurrence')} "
+        f"{sparkline(bucket([(d['day'], d.get('incidents', d['errors'])) for d in report['per_day']]))}".rstrip(),
+        f"- **Resolved:** {lists['resolved']} · median {format_duration(resolution['median'])}, "
         f"p90 {format_duration(resolution['p90'])}",
-        f"**User response:** median {format_duration(response['median'])} · deadlines met {met}, missed {missed}",
-        f"**Open backlog:** {backlog['open']} ({backlog['by_impact']['blocking']} blocking)",
-        f"**Escalations / reminders sent:** {lists['notices'].get('escalation', 0)} / {lists['notices'].get('reminder', 0)}",
+        f"- **User response:** median {format_duration(response['median'])} · deadlines met {met}, missed {missed}",
+        f"- **Open backlog:** {backlog['open']} ({backlog['by_impact']['blocking']} blocking)",
+        f"- **Escalations / reminders sent:** {lists['notices'].get('escalation', 0)} / "
+        f"{lists['notices'].get('reminder', 0)}",
     ]
     if report["auto_fix"]:
-        lines.append("**Auto-fix:** " + ", ".join(f"{n} {s}" for s, n in sorted(report["auto_fix"].items())))
+        lines.append("- **Auto-fix:** " + ", ".join(f"{n} {s}" for s, n in sorted(report["auto_fix"].items())))
     if report["requests"].get("pending"):
-        lines.append(f"**Integration requests pending:** {report['requests']['pending']}")
+        lines.append(f"- **Integration requests pending:** {report['requests']['pending']}")
     sections = [("Still open", lists["open"]), ("Info (waiting for this digest)", lists["info"]),
                 ("Postmortem pending", lists["postmortems_pending"]), ("Flapping", lists["flapping"])]
     for title, items in sections:
         if items:
-            lines += ["", f"**{title}:**"] + [_line(e) for e in items]
+            lines += ["", f"## {title}", ""] + [_line(e) for e in items]
     if report["most_common"]:
-        lines += ["", "**Most common:**"]
-        lines += [f"- {i['type']} · {i['service']}: {i['occurrences']} occurrences ({i['errors']} errors)"
+        lines += ["", "## Most common", ""]
+        lines += [f"- {i['type']} · {i['service']}: {plural(i['occurrences'], 'occurrence')}"
+                  f" ({plural(i['errors'], 'error')})"
                   for i in report["most_common"]]
     title = "Daily ops digest" if period == "day" else "Weekly ops digest"
     return f"# {title} — {report['until'][:10]}\n\n" + "\n".join(lines) + "\n"

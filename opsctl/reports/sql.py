@@ -1,20 +1,21 @@
-"""SQL helpers shared by the reports: percentiles in one sorted pass, a memory-mapped read."""
+"""Percentiles: nearest-rank over sorted values (Python), and in SQL for `improvements show`."""
 
 from __future__ import annotations
 
 import sqlite3
 
-MMAP_BYTES = 1 << 30  # reports read big index ranges: map the file instead of copying page by page
-
-
-def for_reports(conn: sqlite3.Connection) -> sqlite3.Connection:
-    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-    return conn
-
-
 def rank(count: int, p: float) -> int:
     """Nearest-rank: the 1-based position of percentile p among `count` sorted values."""
     return max(1, int(count * p + 0.9999999))
+
+
+def nearest_rank(values: list[float], ps=(0.5, 0.9)) -> dict:
+    """{"count", "median", "p90", …} of already sorted values (None when there are none)."""
+    out: dict = {"count": len(values)}
+    for p in ps:
+        out[f"p{int(round(p * 100))}"] = round(values[rank(len(values), p) - 1], 3) if values else None
+    out["median"] = out.pop("p50", None)
+    return out
 
 
 def percentiles(conn: sqlite3.Connection, value_sql: str, from_where: str, params, ps=(0.5, 0.9),

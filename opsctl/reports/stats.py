@@ -1,7 +1,9 @@
 """`opsctl stats`: the runbook's metrics from the ledger, as SQL aggregates over indexed ranges.
 
-The window is "incidents opened since": `errors.opened_at` (a reopened error starts a new
-incident), scanned through the covering index `errors_stats`.
+The window is "incidents opened since". Each error's latest incident is read from `errors`
+(`opened_at`, the covering index `errors_stats`); incidents themselves (every open and every reopen)
+are counted from the events, so an error opened and resolved seven times counts seven incidents.
+The SQL is in `opsctl/ledger/reports_queries.py`.
 """
 
 from __future__ import annotations
@@ -11,49 +13,28 @@ from datetime import timedelta
 from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
 from ..durations import parse_since
-from ..ledger.errors_table import OPEN_SQL
+from ..ledger import reports_queries as q
 from ..vocab import OPEN_STATUSES, TIERS
-from .sql import for_reports, percentiles
-
-WINDOW = "FROM errors WHERE opened_at >= ?"
+from .sql import nearest_rank
 
 
 def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> dict:
     ctx = ensure(ctx)
     at = now()
     start = to_iso(parse_since(since, at))
-    conn = for_reports(ctx.conn)
-    # one pass over the window: frequency, counters and tier deadlines per (type, service, project, impact);
-    # a deadline is met when the first answer came within the tier's time, missed when it came later or
-    # has not come and the deadline (notified before `cutoff`) has passed
-    tiered = "impact IN ('blocking', 'warning') AND notified_at IS NOT NULL"
-    limit, cutoff = "CASE impact WHEN 'blocking' THEN ? ELSE ? END", "CASE impact WHEN 'blocking' THEN ? ELSE ? END"
-    groups = conn.execute(
-        "SELECT type, service, project, impact, COUNT(*), SUM(occurrences), SUM(escalations), SUM(regressions),"
-        f" SUM(status IN {OPEN_SQL}), COUNT(resolution_seconds), COUNT(response_seconds),"
-        f" SUM(CASE WHEN {tiered} THEN answered_seconds <= {limit} END),"
-        f" SUM(CASE WHEN {tiered} THEN answered_seconds > {limit} OR answered_seconds IS NULL"
-        f"  AND notified_at < {cutoff} END),"
-        f" SUM({tiered}) {WINDOW} GROUP BY type, service, project, impact",
-        (*_limits(), *_limits(), *_cutoffs(at), start)).fetchall()
+    conn = ctx.conn
+    groups = q.window_groups(conn, start, _limits(), _cutoffs(at))
     report = {"since": start, "until": to_iso(at), **_frequency(groups, top)}
-    report["per_day"] = _per_day(conn, start, at)
-    report["resolution_seconds"] = percentiles(conn, "resolution_seconds", WINDOW, (start,),
-                                               count=sum(g[9] for g in groups))
-    report["response_seconds"] = percentiles(conn, "response_seconds", WINDOW, (start,),
-                                             count=sum(g[10] for g in groups))
+    report["per_day"], report["totals"]["incidents"] = _per_day(conn, start, at)
+    resolution, response = q.answer_times(conn, start)
+    report["resolution_seconds"], report["response_seconds"] = nearest_rank(resolution), nearest_rank(response)
     report["deadlines"] = _deadlines(groups)
     report["backlog"] = _backlog(conn, top)
-    report["postmortems_pending"] = conn.execute(
-        "SELECT COUNT(*) FROM errors WHERE impact = 'blocking' AND status = 'resolved' AND (cause IS NULL OR"
-        " detection IS NULL OR solution IS NULL OR prevention IS NULL) AND opened_at >= ?", (start,)).fetchone()[0]
-    report["flapping"] = conn.execute("SELECT COUNT(*) FROM errors WHERE flapping = 1").fetchone()[0]
-    report["auto_fix"] = dict(conn.execute(
-        "SELECT remediation_status, COUNT(*) FROM errors WHERE remediation_at IS NOT NULL AND remediation_at >= ?"
-        " GROUP BY remediation_status", (start,)).fetchall())
-    report["requests"] = dict(conn.execute("SELECT status, COUNT(*) FROM requests GROUP BY status").fetchall())
-    report["improvements"] = conn.execute("SELECT COUNT(*) FROM improvements WHERE created_at >= ?",
-                                          (start,)).fetchone()[0]
+    report["postmortems_pending"] = q.postmortems_pending_count(conn, start)
+    report["flapping"] = q.flapping_count(conn)
+    report["auto_fix"] = q.auto_fix_since(conn, start)
+    report["requests"] = q.requests_by_status(conn)
+    report["improvements"] = q.improvements_since(conn, start)
     from ..people.stats import sections  # P0-P3 targets, false positives per rule (issue 12)
 
     report.update(sections(ctx.conn, start))
@@ -92,18 +73,17 @@ def _frequency(groups, top: int) -> dict:
     return {"totals": totals, **by, "most_common": ranked[:top]}
 
 
-def _per_day(conn, start: str, at) -> list[dict]:
-    """Errors opened per day: one index range count per day (no sort of the whole window)."""
+def _per_day(conn, start: str, at) -> tuple[list[dict], int]:
+    """Incidents opened per day (a reopen is a new incident) and how many errors they belong to;
+    with the window's total of incidents."""
     first, last = parse_iso(start).date(), at.date()
-    days = [first + timedelta(days=n) for n in range(min((last - first).days + 1, 3660))]
-    bounds = [(max(start, d.isoformat()), (d + timedelta(days=1)).isoformat()) for d in days]
-    if not bounds:
-        return []
-    values = ", ".join("(?, ?)" for _ in bounds)
-    rows = conn.execute(f"WITH d(lo, hi) AS (VALUES {values}) SELECT lo, (SELECT COUNT(*) FROM errors"
-                        " WHERE opened_at >= d.lo AND opened_at < d.hi) FROM d",
-                        [x for pair in bounds for x in pair]).fetchall()
-    return [{"day": day.isoformat(), "errors": count} for day, (_, count) in zip(days, rows)]
+    days = {(first + timedelta(days=n)).isoformat(): (0, 0) for n in range(min((last - first).days + 1, 3660))}
+    total = 0
+    for day, incidents, errors in q.incidents_per_day(conn, start):
+        total += incidents
+        if day in days:
+            days[day] = (incidents, errors)
+    return [{"day": day, "incidents": n, "errors": e} for day, (n, e) in days.items()], total
 
 
 def _deadlines(groups) -> dict:
@@ -129,16 +109,10 @@ def _limits() -> tuple[int, int]:
 
 
 def _backlog(conn, top: int) -> dict:
-    rows = conn.execute(f"SELECT status, impact, COUNT(*) FROM errors WHERE status IN {OPEN_SQL} GROUP BY 1, 2").fetchall()
     by_status = {status: 0 for status in OPEN_STATUSES}
     by_impact = {impact: 0 for impact in TIERS}
-    for status, impact, count in rows:
+    for status, impact, count in q.open_counts(conn):
         by_status[status] += count
         by_impact[impact] += count
-    oldest = conn.execute(
-        f"SELECT id, type, service, project, impact, status, opened_at FROM errors WHERE status IN {OPEN_SQL}"
-        " ORDER BY opened_at LIMIT ?", (top,)).fetchall()
     return {"open": sum(by_status.values()), "by_status": by_status, "by_impact": by_impact,
-            "oldest": [{"id": f"error-{r['id']}", "type": r["type"], "service": r["service"],
-                        "project": r["project"] or None, "impact": r["impact"], "status": r["status"],
-                        "opened_at": r["opened_at"]} for r in oldest]}
+            "oldest": q.oldest_open(conn, top)}
