@@ -82,7 +82,7 @@ alerts:
     assert run(12, 0.9) == ["error_rate_high"]  # still open: absorbed as a duplicate, not resolved
     from opsctl import list_errors
 
-    [error] = [e for e in list_errors() if e["service"] == "api/error_rate_high"]
+    [error] = [e for e in list_errors()["errors"] if e["service"] == "api/error_rate_high"]
     assert error["occurrences"] == 2
     update_error(error["id"], "resolved", solution="fixed")
     assert run(20, 0.9) == []  # cooldown: 30 minutes after the alert at 09:12

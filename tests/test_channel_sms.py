@@ -72,7 +72,7 @@ def test_tick_polls_the_status_and_a_failed_text_becomes_visible(twilio):
     assert any(e["action"] == "sms_failed" and "30003" in (e["data"] or {}).get("error", "") for e in history)
     from opsctl import list_errors
 
-    channel_errors = [e for e in list_errors() if e["service"] == "opsctl channel: sms"]
+    channel_errors = [e for e in list_errors()["errors"] if e["service"] == "opsctl channel: sms"]
     assert len(channel_errors) == 1 and sent["sid"] in channel_errors[0]["details"]
     clock.set_now("2026-03-02T09:02:00Z")
     assert tick()["sms"] == []  # reported once

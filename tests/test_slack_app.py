@@ -129,8 +129,8 @@ def test_slash_commands(socket_slack, listener, tmp_path):
     def ask(text):
         before = len(socket_slack.responses)
         envelope = socket_slack.slash(text, command="/ops")
-        wait_for(lambda: len(socket_slack.responses) > before)
-        assert envelope in socket_slack.acks
+        # the ack (websocket) and the reply (HTTP) travel separately: wait for both
+        wait_for(lambda: len(socket_slack.responses) > before and envelope in socket_slack.acks)
         reply = socket_slack.responses[-1]
         assert reply["response_type"] == "ephemeral" and reply["blocks"]
         return reply["text"]

@@ -20,7 +20,7 @@ STATUS_CHOICES = (*ERROR_STATUSES, "unresolved", "all")
 
 
 def _statuses(status: str | None):
-    if not status:
+    if status is None:  # "" is an invalid status, not "any"
         return None
     chosen: list[str] = []
     for value in status.split(","):

@@ -50,14 +50,14 @@ def _status(ctx, args, user) -> str:
 
 
 def _errors(ctx, args, user) -> str | None:
-    from ..api.errors import list_errors
+    from ..api.listing import list_errors
 
     impact = None
     if args:
         if args[0] != "--impact" or len(args) != 2:
             return None
         impact = args[1]
-    errors = list_errors(status="unresolved", impact_=impact, limit=MAX_LINES, ctx=ctx)
+    errors = list_errors(status="unresolved", impact_=impact, limit=MAX_LINES, ctx=ctx)["errors"]
     if not errors:
         return ":green_circle: No open errors" + (f" with impact {impact}" if impact else "")
     lines = [f"*Open errors* ({len(errors)}{'+' if len(errors) == MAX_LINES else ''})"]

@@ -7,10 +7,10 @@ from ..context import Context, ensure
 
 def status_line(ctx: Context) -> tuple[str, str, dict]:
     """(level, line, counts): red while a blocking error is open, orange while a warning is, else green."""
-    from ..api.errors import list_errors
+    from ..api.listing import iter_errors
 
     counts = {"blocking": 0, "warning": 0, "info": 0}
-    for error in list_errors(status="unresolved", ctx=ctx):
+    for error in iter_errors(status="unresolved", ctx=ctx):
         counts[error["impact"]] = counts.get(error["impact"], 0) + 1
     if counts["blocking"]:
         level = "red"
