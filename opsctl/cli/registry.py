@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "outbox": "opsctl.cli.outbox_cmd",
     "channels": "opsctl.cli.channels_cmd",
     "notion": "opsctl.cli.notion_cmd",
+    "serve": "opsctl.cli.serve_cmd:serve",
+    "metrics": "opsctl.cli.serve_cmd:metrics",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.
