@@ -33,6 +33,8 @@ class Request:
     def form(self) -> dict[str, str]:
         if not self.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             return {}
+        if self.body.lstrip()[:1] in (b"{", b"["):  # JSON sent with curl -d's default type
+            return {}
         try:
             pairs = parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError:

@@ -167,6 +167,7 @@ class Handler(BaseHTTPRequestHandler):
         self._started = getattr(self, "_started", time.perf_counter())
         response = routes.failure(code, message or "bad request", "bad_request")
         self.close_connection = True
+        self.request_version = "HTTP/1.0"  # an unparsable request line: still answer with headers
         try:
             self._send(response, head=False)
         except OSError:
@@ -198,8 +199,8 @@ def _discard(stream, size: int, most: int = 16 * MAX_BODY_BYTES) -> None:
 
 
 def _unauthorized(app: App, route: routes.Route) -> routes.Response:
-    response = routes.failure(401, f"this endpoint needs the token: send `Authorization: Bearer <token>` "
-                                   f"(the value of {auth.TOKEN_VARIABLE} on the server)", "unauthorized")
+    response = routes.failure(401, f"this endpoint needs the token ({auth.TOKEN_VARIABLE} on the server) "
+                                   "in an Authorization header with the Bearer scheme", "unauthorized")
     if route.html:
         response.headers["WWW-Authenticate"] = 'Basic realm="opsctl", charset="UTF-8"'
     return response
