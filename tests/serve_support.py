@@ -114,3 +114,7 @@ def served(tmp_path):
     server = start(tmp_path)
     yield server
     assert server.stop() == 0, "opsctl serve did not exit 0 on SIGTERM"
+
+
+REPORT_FOR_METRICS = {"type": "api_limit", "service": "Scraper API", "details": "Free tier limit reached",
+                      "impact": "blocking", "options": ["New API key"]}

@@ -8,7 +8,7 @@ from ..clock import now, parse_iso
 
 REFRESH_SECONDS = 30
 LEVEL_CLASS = {"operational": "ok", "degraded": "warn", "outage": "bad", "blocking": "bad", "warning": "warn",
-               "info": "info", "SUCCESS": "ok", "FAILED": "bad", "TIMEOUT": "bad", "SKIPPED": "info",
+               "info": "info", "SUCCESS": "ok", "ERROR": "bad", "TIMEOUT": "bad", "SKIPPED": "info",
                "up": "ok", "recovering": "warn", "failing": "warn", "down": "bad", "offline": "info",
                "unknown": "info", "escalated": "bad", "open": "bad", "acknowledged": "warn",
                "resolved": "ok", "false_positive": "info"}

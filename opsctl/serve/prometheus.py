@@ -70,11 +70,11 @@ def render(conn) -> str:
                 if j["last_success_at"]])
     out.family("opsctl_job_last_duration_seconds", "gauge", "How long each job's newest run took.",
                [({"job": j["job"]}, j["duration_seconds"]) for j in latest if j["duration_seconds"] is not None])
-    from .stats import numeric_metrics
+    from .stats import latest_metrics
 
-    out.family("opsctl_job_metric", "gauge", "The numbers each job reported in its newest run, by metric name.",
+    out.family("opsctl_job_metric", "gauge", "The newest value of each number a job reported in its runs.",
                [({"job": j["job"], "metric": name}, value) for j in latest
-                for name, value in sorted(numeric_metrics(j["metrics"]).items())])
+                for name, value in sorted(latest_metrics(conn, j["job"]).items())])
     probes = q.probes(conn)
     out.family("opsctl_probe_up", "gauge", "1 when the probe's newest check passed, else 0.",
                [({"probe": p["name"]}, 1 if p["status"] in ("up", "recovering") else 0) for p in probes])

@@ -44,7 +44,7 @@ def jobs_report(ctx, app=None) -> dict:
             "job": latest["job"], "last_status": latest["status"], "last_run_at": latest["started_at"],
             "last_duration_seconds": latest["duration_seconds"], "last_success_at": latest["last_success_at"],
             "runs": counts, "success_rate": round(counts.get("SUCCESS", 0) / done, 3) if done else None,
-            "metrics": numeric_metrics(latest["metrics"]),
+            "metrics": latest_metrics(conn, latest["job"]),
         })
     moment = now()
     return {"timestamp": to_iso(moment), "jobs": jobs,
@@ -75,6 +75,14 @@ def numeric_metrics(raw: str | None) -> dict[str, float]:
         return {}
     return {str(k): float(v) for k, v in metrics.items()
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v}
+
+
+def latest_metrics(conn, job: str, runs: int = 30) -> dict[str, float]:
+    """Each metric's newest value among the job's recent runs (a failed run often reports none)."""
+    found: dict[str, float] = {}
+    for run in q.job_history(conn, job, runs):
+        found.update(numeric_metrics(run["metrics"]))
+    return found
 
 
 def _size(path) -> int | None:
