@@ -45,3 +45,10 @@ def test_reopening_is_idempotent(tmp_path):
     connect(path).execute("INSERT INTO kv (key, value) VALUES ('k', 'v')")
     again = connect(path)
     assert again.execute("SELECT value FROM kv").fetchone()[0] == "v"
+
+
+def test_serve_indexes(tmp_path):
+    conn = connect(tmp_path / "ledger.db")
+    indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"errors_type", "errors_resolution", "deliveries_channel_status", "deliveries_sent_at",
+            "runs_job_status"} <= indexes

@@ -84,3 +84,22 @@ def test_textfile_bad_targets_exit_2(cli, tmp_path):
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     folder = cli("metrics", "--textfile", str(tmp_path), "--json")
     assert folder.returncode == 2 and "is a folder" in folder.stderr
+
+
+def test_counters_follow_new_rows_and_count_every_resolution(served, cli):
+    def scrape() -> str:
+        return served.get("/metrics").text
+
+    report = dict(REPORT_FOR_METRICS, impact="warning")
+    served.post("/api/errors", report)
+    cli.json("update-error", "--error-id", "1", "--status", "resolved", "--resolution-time", "90s")
+    assert "opsctl_error_resolution_seconds_count 1" in scrape()
+    served.post("/api/errors", report)  # the same problem again: a regression of error-1
+    served.post("/api/errors", dict(report, service="Other API"))
+    cli.json("update-error", "--error-id", "1", "--status", "resolved", "--resolution-time", "30s")
+    text = scrape()
+    assert 'opsctl_errors_reported_total{type="api_limit"} 2' in text  # two error records
+    assert "opsctl_error_resolution_seconds_count 2" in text and "opsctl_error_resolution_seconds_sum 120" in text
+    assert 'opsctl_error_resolution_seconds_bucket{le="60"} 1' in text
+    assert 'opsctl_error_resolution_seconds_bucket{le="300"} 2' in text
+    assert cli("metrics").stdout.count("opsctl_error_resolution_seconds_count 2") == 1  # same totals without serve

@@ -1,9 +1,7 @@
 """Aggregates for `opsctl serve` and `opsctl metrics`: counts computed from the ledger at request time.
 
-Every query here is an indexed aggregate (see migration m007_serve_indexes), so a ledger of a
-million errors answers in milliseconds: open errors come from the partial index of open rows,
-per-type totals from one index range count per type, the resolution histogram from one range
-count per bucket over the resolution-time index.
+Every query here is an indexed aggregate (see migration m007_serve_indexes) or a running total
+advanced past a watermark (see rollups), so a ledger of a million errors answers in milliseconds.
 """
 
 from __future__ import annotations
@@ -32,9 +30,10 @@ def open_errors(conn: sqlite3.Connection, limit: int = 200) -> list[sqlite3.Row]
 
 
 def totals_by_type(conn: sqlite3.Connection) -> dict[str, int]:
-    """Error records ever written, per type (a range count on errors_type each)."""
-    return {kind: conn.execute("SELECT COUNT(*) FROM errors WHERE type = ?", (kind,)).fetchone()[0]
-            for kind in ERROR_TYPES}
+    """Error records ever written, per type (a running total: see rollups)."""
+    from .rollups import errors_by_type
+
+    return errors_by_type(conn)
 
 
 def since_count(conn: sqlite3.Connection, since: str) -> int:
@@ -43,20 +42,15 @@ def since_count(conn: sqlite3.Connection, since: str) -> int:
 
 
 def resolution_histogram(conn: sqlite3.Connection) -> tuple[list[tuple[float, int]], int, float]:
-    """Cumulative (upper bound, count) pairs, the total count and the sum of resolution seconds."""
-    edges = (None, *RESOLUTION_BUCKETS)
+    """Cumulative (upper bound, count) pairs, the count and the sum of seconds of every resolution."""
+    from .rollups import resolutions
+
+    per_bucket, count, total = resolutions(conn, RESOLUTION_BUCKETS)
     cumulative, running = [], 0
-    for low, high in zip(edges, RESOLUTION_BUCKETS, strict=False):
-        if low is None:
-            sql, params = "SELECT COUNT(*) FROM errors WHERE resolution_seconds <= ?", (high,)
-        else:
-            sql, params = ("SELECT COUNT(*) FROM errors WHERE resolution_seconds > ? AND resolution_seconds <= ?",
-                           (low, high))
-        running += conn.execute(sql, params).fetchone()[0]
-        cumulative.append((high, running))
-    row = conn.execute("SELECT COUNT(*) AS n, SUM(resolution_seconds) AS total FROM errors"
-                       " WHERE resolution_seconds IS NOT NULL").fetchone()
-    return cumulative, row["n"], float(row["total"] or 0.0)
+    for bound, n in zip(RESOLUTION_BUCKETS, per_bucket, strict=False):
+        running += n
+        cumulative.append((bound, running))
+    return cumulative, count, total
 
 
 def resolved_since(conn: sqlite3.Connection, since: str) -> dict:
