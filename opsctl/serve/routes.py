@@ -65,31 +65,41 @@ def failure(status: int, message: str, code: str, exit_code: int = 2) -> Respons
 class Route:
     method: str
     pattern: re.Pattern
-    handler: Callable
+    target: str  # "module:function" in opsctl.serve, imported on first use (start-up stays lean)
     write: bool = False  # needs the token always (reads need it only beyond loopback)
     html: bool = False  # a page for a browser: a 401 asks for Basic auth
+    _handler: Callable | None = None
+
+    @property
+    def handler(self) -> Callable:
+        if self._handler is None:
+            import importlib
+
+            module, _, function = self.target.partition(":")
+            self._handler = getattr(importlib.import_module(f"opsctl.serve.{module}"), function)
+        return self._handler
+
+
+TABLE = [  # method, path, handler, write, html
+    ("GET", r"/api/health", "health:health_view", False, False),
+    ("GET", r"/api/status", "health:status_view", False, False),
+    ("GET", r"/api/metrics/(?P<kind>errors|jobs|system)", "health:metrics_view", False, False),
+    ("GET", r"/metrics", "prometheus:metrics_view", False, False),
+    ("GET", r"/api/badge/(?P<service>[^/]+)\.svg", "badge:badge_view", False, False),
+    ("GET", r"/", "dashboard:home_view", False, True),
+    ("GET", r"/admin/?", "dashboard:home_view", False, True),
+    ("GET", r"/admin/operations", "dashboard:operations_view", False, True),
+    ("GET", r"/admin/errors/(?P<error_id>[^/]+)", "incident:incident_view", False, True),
+    ("GET", r"/admin/static/(?P<name>[a-z]+\.(?:css|js))", "assets:static_view", False, False),
+    ("POST", r"/api/errors", "ingest:errors_view", True, False),
+    ("POST", r"/api/errors/(?P<error_id>[^/]+)/decision", "ingest:decision_view", True, False),
+    ("POST", r"/api/alertmanager", "ingest:alertmanager_view", True, False),
+]
 
 
 def _routes() -> list[Route]:
-    from . import assets, badge, dashboard, health, incident, ingest, prometheus
-
-    table = [
-        ("GET", r"/api/health", health.health_view, False, False),
-        ("GET", r"/api/status", health.status_view, False, False),
-        ("GET", r"/api/metrics/(?P<kind>errors|jobs|system)", health.metrics_view, False, False),
-        ("GET", r"/metrics", prometheus.metrics_view, False, False),
-        ("GET", r"/api/badge/(?P<service>[^/]+)\.svg", badge.badge_view, False, False),
-        ("GET", r"/", dashboard.home_view, False, True),
-        ("GET", r"/admin/?", dashboard.home_view, False, True),
-        ("GET", r"/admin/operations", dashboard.operations_view, False, True),
-        ("GET", r"/admin/errors/(?P<error_id>[^/]+)", incident.incident_view, False, True),
-        ("GET", r"/admin/static/(?P<name>[a-z]+\.(?:css|js))", assets.static_view, False, False),
-        ("POST", r"/api/errors", ingest.errors_view, True, False),
-        ("POST", r"/api/errors/(?P<error_id>[^/]+)/decision", ingest.decision_view, True, False),
-        ("POST", r"/api/alertmanager", ingest.alertmanager_view, True, False),
-    ]
-    return [Route(method, re.compile(pattern + r"\Z"), handler, write, html)
-            for method, pattern, handler, write, html in table]
+    return [Route(method, re.compile(pattern + r"\Z"), target, write, html)
+            for method, pattern, target, write, html in TABLE]
 
 
 ROUTES: list[Route] | None = None
