@@ -18,23 +18,9 @@ def serve(
     Reads are open on loopback; writes (POST) always need `Authorization: Bearer $OPSCTL_SERVE_TOKEN`.
     Stops cleanly on SIGTERM. Example: opsctl serve --port 8080, then open http://127.0.0.1:8080/admin/operations
     """
-    from ..serve.auth import TOKEN_VARIABLE
-    from ..serve.server import serve as run
-    from ..settings import Settings
+    from .serve_fast import run_serve
 
-    settings = Settings.load()
-
-    def ready(app):
-        url = f"http://{app.host if ':' not in app.host else f'[{app.host}]'}:{app.port}"
-        if json_out:
-            emit_json({"ok": True, "url": url, "host": app.host, "port": app.port,
-                       "token_required_for_reads": app.reads_need_token, "writes_enabled": bool(app.token)})
-            sys.stdout.flush()
-        print(f"opsctl serve: listening on {url} — dashboard {url}/admin/operations"
-              + ("" if app.token else f" (POST endpoints disabled until {TOKEN_VARIABLE} is set)"),
-              file=sys.stderr, flush=True)
-
-    return run(settings, host=host, port=port, token=settings.get(TOKEN_VARIABLE), on_ready=ready)
+    return run_serve(host, port, json_out)
 
 
 def metrics(
