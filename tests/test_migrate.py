@@ -73,3 +73,10 @@ def test_concurrent_first_opens_migrate_once(tmp_path):
     assert applied == [fn.__name__ for fn in MIGRATIONS]  # each once, in order
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "events_action_at" in indexes
+
+
+def test_serve_indexes(tmp_path):
+    conn = connect(tmp_path / "ledger.db")
+    indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"errors_type", "errors_resolution", "deliveries_channel_status", "deliveries_sent_at",
+            "runs_job_status"} <= indexes

@@ -72,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         code = fast_main(list(argv[1:]))
         if code is not None:
             return code
+    if argv[:1] == ["serve"]:  # a server's first answer should not wait for typer
+        from .serve_fast import serve_main
+
+        code = serve_main(list(argv[1:]))
+        if code is not None:
+            return code
     import typer
 
     from ..errors import ExitCode, OpsctlError

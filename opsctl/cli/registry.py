@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "slack": "opsctl.cli.slack_cmd",
     "heartbeat": "opsctl.cli.slack_cmd:heartbeat",
     "completion": "opsctl.cli.completion_cmd:completion",
+    "serve": "opsctl.cli.serve_cmd:serve",
+    "metrics": "opsctl.cli.serve_cmd:metrics",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.

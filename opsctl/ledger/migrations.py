@@ -331,3 +331,17 @@ def m009_ux_reports(db):
         CREATE INDEX events_action_at ON events(action, at, subject, subject_id);
         """
     )
+
+
+@migration
+def m010_serve_indexes(db):
+    # `opsctl serve` / `opsctl metrics`: every figure is an index range count, even at a million errors
+    db.executescript(
+        """
+        CREATE INDEX errors_type ON errors(type);
+        CREATE INDEX errors_resolution ON errors(resolution_seconds) WHERE resolution_seconds IS NOT NULL;
+        CREATE INDEX deliveries_channel_status ON deliveries(status, channel, created_at);
+        CREATE INDEX deliveries_sent_at ON deliveries(sent_at) WHERE sent_at IS NOT NULL;
+        CREATE INDEX runs_job_status ON runs(job, status, finished_at);
+        """
+    )
