@@ -19,7 +19,7 @@ class Context:
     def conn(self) -> sqlite3.Connection:
         from .ledger import connect
 
-        return connect(self.settings.db_path)
+        return connect(self.settings)
 
     @cached_property
     def config(self) -> dict:

@@ -40,5 +40,11 @@ class OperationalFailure(OpsctlError):
     exit_code = ExitCode.FAILURE
 
 
+class LedgerUnavailable(OperationalFailure):
+    """The ledger cannot be reached or written (a PostgreSQL server down, a wrong URL): exit 1."""
+
+    code = "ledger_unavailable"
+
+
 def invalid_choice(what: str, value: object, valid) -> InvalidInput:
     return InvalidInput(f"invalid {what} {value!r}; valid: {', '.join(valid)}")
