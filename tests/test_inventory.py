@@ -10,6 +10,9 @@ from pathlib import Path
 
 from opsctl.inventory.document import parse
 from tests.conftest import REPO
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 DOC = textwrap.dedent("""\
     # Integrations

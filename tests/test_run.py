@@ -12,6 +12,9 @@ from pathlib import Path
 
 from tests.conftest import REPO
 from tests.support import wait_for
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 PY = sys.executable
 

@@ -1,6 +1,9 @@
 """The five runbook commands, flag for flag as CONTRACT.md spells them, as real processes."""
 
 from __future__ import annotations
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 NOTIFY = ["notify-error", "--type", "api_limit", "--service", "Scraper API",
           "--details", "Free tier limit reached (1000/1000 requests)", "--impact", "blocking",
