@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "outbox": "opsctl.cli.outbox_cmd",
     "channels": "opsctl.cli.channels_cmd",
     "notion": "opsctl.cli.notion_cmd",
+    "ledger": "opsctl.cli.ledger_cmd",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.
