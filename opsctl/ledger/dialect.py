@@ -70,6 +70,8 @@ def ddl(script: str) -> str:
 
 # Functions SQLite has built in that old migrations used; created once in a PostgreSQL ledger.
 PG_COMPAT = """
+-- SQLite's COLLATE NOCASE: a case-insensitive ICU collation of the same name
+CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 CREATE OR REPLACE FUNCTION julianday(moment TEXT) RETURNS DOUBLE PRECISION
     LANGUAGE sql IMMUTABLE AS
     $$ SELECT extract(epoch FROM moment::timestamptz) / 86400.0 + 2440587.5 $$;
