@@ -33,6 +33,15 @@ def _query_code(part: str) -> str:
     return part.replace("?", "%s")
 
 
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@lru_cache(maxsize=256)
+def named(sql: str) -> str:
+    """`:name` placeholders (params given as a dict) → `%(name)s`."""
+    return _code(sql, lambda part: _NAMED.sub(r"%(\1)s", part.replace("%", "%%")))
+
+
 @lru_cache(maxsize=512)
 def query(sql: str) -> str:
     """`?` → `%s` (a literal `%` doubled), `IS ?` → `IS NOT DISTINCT FROM %s`."""

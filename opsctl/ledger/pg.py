@@ -89,7 +89,8 @@ class Connection:
     def execute(self, sql: str, params=()) -> Cursor:
         table = dialect.insert_table(sql)
         returning = table is not None and table in self.identity_tables()
-        text = dialect.query(sql + " RETURNING id" if returning else sql)
+        sql = sql + " RETURNING id" if returning else sql
+        text = dialect.named(sql) if isinstance(params, dict) else dialect.query(sql)
         try:
             raw = self.raw.execute(text, _adapt(params) or None)
         except psycopg.errors.IntegrityError as exc:
