@@ -92,7 +92,13 @@ class Connection:
         sql = sql + " RETURNING id" if returning else sql
         text = dialect.named(sql) if isinstance(params, dict) else dialect.query(sql)
         try:
-            raw = self.raw.execute(text, _adapt(params) or None)
+            if self.in_transaction and text.lstrip()[:6].upper() == "UPDATE":
+                # SQLite undoes only the failed statement; PostgreSQL would abort the whole
+                # transaction: a savepoint keeps it usable for the caller that handles the error
+                with self.raw.transaction():
+                    raw = self.raw.execute(text, _adapt(params) or None)
+            else:
+                raw = self.raw.execute(text, _adapt(params) or None)
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityError(str(exc).splitlines()[0]) from exc
         except psycopg.OperationalError as exc:
