@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 PG_SCHEMES = ("postgresql://", "postgres://")
 
@@ -14,6 +13,8 @@ def is_postgres(target: object) -> bool:
 
 def mask(url: str) -> str:
     """postgresql://user:secret@host:5432/db → postgresql://user:***@host:5432/db"""
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     if parts.password is None:
         return url
@@ -23,6 +24,8 @@ def mask(url: str) -> str:
 
 
 def host_port(url: str) -> str:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     try:
         port = parts.port or 5432
