@@ -19,7 +19,7 @@ class Context:
     def conn(self) -> sqlite3.Connection:
         from .ledger import connect
 
-        conn = connect(self.settings.db_path)
+        conn = connect(self.settings)
         if not getattr(self, "_ingesting", False):
             if _spooled(self.settings.home):  # reports kept while the ledger was unavailable
                 self.__dict__["conn"] = conn

@@ -57,7 +57,7 @@ class UntrustedFile(OperationalFailure):
 
 
 class LedgerUnavailable(OperationalFailure):
-    """The ledger is locked too long, read-only, unwritable or the disk is full."""
+    """The ledger is locked too long, read-only, unwritable, the disk is full, or a PostgreSQL server is down."""
 
     code = "ledger_unavailable"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.fixtures import *  # noqa: F401,F403 - fake Slack / Notion / hook servers
+from tests.pg_support import ledger_backend, pg_server  # noqa: F401 - real PostgreSQL
 
 REPO = Path(__file__).resolve().parent.parent
 _CLEARED = ("SLACK_", "NOTION_", "OPSCTL_")

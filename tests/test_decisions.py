@@ -16,6 +16,8 @@ from opsctl.errors import InvalidInput
 from tests.conftest import REPO
 from tests.escalation_support import announced, blocking, events, frozen, move, row  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 def test_decide_records_the_option_acknowledges_and_announces_an_update(frozen, announced):
     blocking()

@@ -8,6 +8,9 @@ import subprocess
 import sys
 
 from tests.conftest import REPO
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def _spawn(args, env):

@@ -14,6 +14,9 @@ from opsctl.escalation.tick import tick
 from tests.conftest import REPO
 from tests.escalation_support import (T0, announced, at, blocking, events, frozen, move, row,  # noqa: F401
                                       write_config)
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def test_blocking_error_escalates_at_five_minutes_not_before(frozen, announced):

@@ -11,6 +11,9 @@ from pathlib import Path
 from opsctl.inventory.document import parse
 from tests.conftest import REPO
 from tests.cli_support import incli  # noqa: F401 - the in-process CLI fixture
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 DOC = textwrap.dedent("""\
     # Integrations

@@ -8,6 +8,8 @@ import opsctl
 from opsctl import clock
 from opsctl.errors import InvalidInput
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 def test_forbidden_transition_names_allowed_ones():
     error = opsctl.track_error("api_limit", "Scraper API", impact="blocking")

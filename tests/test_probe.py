@@ -10,6 +10,8 @@ import pytest
 
 from tests.fakes.usage import UsageFake
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 @pytest.fixture
 def health(loopback_env):

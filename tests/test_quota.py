@@ -10,6 +10,10 @@ import pytest
 
 from tests.fakes.usage import UsageFake
 
+from tests.ledger_support import stored_bytes
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 PY = sys.executable
 HEADER = """# Integrations
 
@@ -105,7 +109,7 @@ def test_headers_and_command_sources_and_auth_from_env(cli, tmp_path, usage):
     assert sent["/ping"].header("authorization") == "Bearer maps-s3cret-value"
     assert sent["/usage"].header("x-api-key") == "raw-s3cret"
     assert "s3cret" not in proc.stdout + proc.stderr
-    stored = b"".join(f.read_bytes() for f in (cli.cwd / "opsctl-home").rglob("*") if f.is_file())
+    stored = stored_bytes(cli.cwd / "opsctl-home")
     assert b"s3cret" not in stored and b"Maps API" in stored  # the ledger (and its WAL) holds no secret
 
 

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from tests.conftest import REPO
 from tests.support import wait_for
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 PY = sys.executable
 
@@ -173,10 +176,10 @@ def test_stale_lock_of_dead_run_is_taken_over_and_logged(cli, tmp_path, isolated
     assert proc.returncode == 0, proc.stderr
     outcome = json.loads(proc.stdout)
     assert outcome["took_over_from"]["pid"] == first.pid
-    import sqlite3
+    from tests.ledger_support import query
 
-    conn = sqlite3.connect(isolated_home / "ledger.db")
-    [(action, data)] = conn.execute("SELECT action, data FROM events WHERE subject = 'run'").fetchall()
+    [row] = query("SELECT action, data FROM events WHERE subject = 'run'")
+    action, data = row["action"], row["data"]
     assert action == "lock_taken_over" and json.loads(data)["pid"] == first.pid
     # the lost run is recorded too (its "started" marker outlived its supervisor)
     runs = conn.execute("SELECT status, message FROM runs WHERE job = 'crashy' ORDER BY id").fetchall()

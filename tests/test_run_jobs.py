@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 PY = sys.executable
 CONFIG = textwrap.dedent("""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 from tests.cli_support import incli  # noqa: F401 - the in-process CLI fixture
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 NOTIFY = ["notify-error", "--type", "api_limit", "--service", "Scraper API",
           "--details", "Free tier limit reached (1000/1000 requests)", "--impact", "blocking",

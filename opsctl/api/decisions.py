@@ -139,6 +139,10 @@ def wait_for(subject_id, *, timeout: float | None = 600.0, interval: float = 2.0
     kind, number = parse_subject(subject_id)
     ctx = ensure(ctx)
     table = requests_table if kind == "request" else errors_table
+    if sleep is time.sleep:  # PostgreSQL: wake on LISTEN/NOTIFY as soon as another host answers
+        from ..ledger.notify import pauser
+
+        sleep = pauser(ctx.conn, f"{kind}-{number}")
     started = clock()
     while True:
         row = table.get(ctx.conn, number)

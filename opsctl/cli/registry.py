@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "completion": "opsctl.cli.completion_cmd:completion",
     "serve": "opsctl.cli.serve_cmd:serve",
     "metrics": "opsctl.cli.serve_cmd:metrics",
+    "ledger": "opsctl.cli.ledger_cmd",
 }
 
 HELP = """Catch operational problems, reach the right person with options, track them to resolution.

@@ -124,7 +124,8 @@ def _remember(ctx: Context, service: str) -> None:
     from ..ledger import transaction
 
     with transaction(ctx.conn):
-        ctx.conn.execute("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
+        ctx.conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key)"
+                         " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                          (added_key(service), clock.now_iso(), clock.now_iso()))
 
 

@@ -77,11 +77,11 @@ def last_used(ctx: Context, integration: Integration, uses: dict[str, list[str]]
         "SELECT max(t) FROM ("
         " SELECT max(last_seen) AS t FROM errors WHERE lower(service) = ?"
         " UNION ALL SELECT max(at) FROM (SELECT at, used, lag(used) OVER (ORDER BY at, id) AS before"
-        "  FROM quota_readings WHERE lower(service) = ? AND problem IS NULL)"
+        "  FROM quota_readings WHERE lower(service) = ? AND problem IS NULL) AS changes"
         "  WHERE used != before OR (before IS NULL AND used > 0)"
         f" UNION ALL SELECT max(started_at) FROM runs WHERE lower(job) IN ({_marks(jobs)})"
         f" UNION ALL SELECT max(sent_at) FROM deliveries WHERE status = 'sent' AND lower(channel) IN ({_marks(channels)})"
-        " UNION ALL SELECT value FROM kv WHERE key = ?)",
+        " UNION ALL SELECT value FROM kv WHERE key = ?) AS moments",
         (name, name, *jobs, *channels, added_key(integration.service))).fetchone()
     return row[0] if row else None
 

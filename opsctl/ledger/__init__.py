@@ -1,5 +1,5 @@
-"""The SQLite ledger: schema, migrations and the queries on each table."""
+"""The ledger: SQLite or PostgreSQL behind one surface; schema, migrations and the queries on each table."""
 
-from .db import connect, transaction
+from .db import connect, lock, transaction
 
-__all__ = ["connect", "transaction"]
+__all__ = ["connect", "lock", "transaction"]

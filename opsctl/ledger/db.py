@@ -1,4 +1,9 @@
-"""Opening the ledger: one SQLite file, WAL, a busy timeout, migrations on open."""
+"""Opening the ledger: an SQLite file (WAL, a busy timeout) or a PostgreSQL URL; migrations on open.
+
+Both backends give the same surface: `conn.execute(sql, params)` with `?`
+placeholders, rows by column name, `transaction(conn)`, `lock(conn, name)` and
+`conn.backend`. psycopg is imported only for a postgresql:// target.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 from ..errors import LedgerUnavailable
 from .failures import classify
 from .migrations import MIGRATIONS
+from .url import is_postgres, target_of
 
 BUSY_TIMEOUT_SECONDS = 60
 
@@ -28,9 +34,31 @@ def private_umask():
     return os.umask(0o077)
 
 
-def connect(path: str | os.PathLike) -> sqlite3.Connection:
-    """Open (creating and migrating as needed) the ledger at `path`."""
-    path = Path(path)
+class SqliteConnection(sqlite3.Connection):
+    """sqlite3's own connection, plus the attributes the PostgreSQL one has."""
+
+    backend = "sqlite"
+
+    @property
+    def where(self) -> str:
+        return self.execute("PRAGMA database_list").fetchone()["file"]
+
+    def tables(self) -> list[str]:
+        return [row[0] for row in self.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+    def columns(self, table: str) -> list[str]:
+        return [row[1] for row in self.execute(f'PRAGMA table_info("{table}")')]
+
+
+def connect(where) -> SqliteConnection:
+    """Open (creating and migrating as needed) the ledger: a Settings, a path or a postgresql:// URL."""
+    target = target_of(where)
+    if is_postgres(target):
+        from . import pg
+
+        return pg.connect(target)
+    path = Path(target)
     previous = private_umask()  # the ledger, -wal, -shm and lock files are born 0600
     try:
         return _open(path)
@@ -38,7 +66,7 @@ def connect(path: str | os.PathLike) -> sqlite3.Connection:
         os.umask(previous)
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path) -> SqliteConnection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -48,7 +76,7 @@ def _open(path: Path) -> sqlite3.Connection:
         ) from None
     timeout = busy_timeout()
     try:
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, factory=SqliteConnection)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -109,9 +137,29 @@ def _tighten(path: Path) -> None:
             pass
 
 
+def transaction(conn):
+    """One write step: read-then-write inside is safe on both backends.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock up front. PostgreSQL: BEGIN and
+    a transaction-level advisory lock, so hosts sharing a database take turns.
+    """
+    if conn.backend == "postgresql":
+        from . import pg
+
+        return pg.transaction(conn)
+    return _sqlite_transaction(conn)
+
+
+def lock(conn, name: str) -> None:
+    """Hold the lock `name` until the surrounding transaction ends (no-op on SQLite: BEGIN IMMEDIATE holds it)."""
+    if conn.backend == "postgresql":
+        from . import pg
+
+        pg.lock(conn, name)
+
+
 @contextmanager
-def transaction(conn: sqlite3.Connection):
-    """BEGIN IMMEDIATE: take the write lock up front so read-then-write is safe."""
+def _sqlite_transaction(conn: sqlite3.Connection):
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

@@ -18,6 +18,10 @@ def add_event(conn: sqlite3.Connection, subject: str, subject_id: int, action: s
         (subject, subject_id, action, from_status, to_status, actor, at, note,
          json.dumps(data, ensure_ascii=False) if data else None),
     )
+    if action != "occurred" and getattr(conn, "backend", "sqlite") == "postgresql":
+        from .pg import notify
+
+        notify(conn, subject, subject_id)  # wakes `opsctl wait` on every host at COMMIT
     return cursor.lastrowid
 
 

@@ -25,7 +25,7 @@ def history(conn: sqlite3.Connection, service: str, since: str) -> list[dict]:
 def latest(conn: sqlite3.Connection) -> list[dict]:
     """The newest row (reading or failed check) of every service."""
     rows = conn.execute(
-        "SELECT q.* FROM quota_readings q JOIN (SELECT service, max(id) AS id FROM quota_readings"
+        "SELECT q.* FROM quota_readings q JOIN (SELECT lower(service) AS folded, max(id) AS id FROM quota_readings"
         " GROUP BY lower(service)) newest ON newest.id = q.id ORDER BY lower(q.service)").fetchall()
     return [dict(row) for row in rows]
 
@@ -40,4 +40,4 @@ def last_good(conn: sqlite3.Connection, service: str) -> dict | None:
 def recorded_services(conn: sqlite3.Connection) -> list[str]:
     """Services with readings recorded by hand (`opsctl quota record`)."""
     return [row[0] for row in conn.execute(
-        "SELECT service FROM quota_readings WHERE source = 'manual' GROUP BY lower(service) ORDER BY lower(service)")]
+        "SELECT min(service) FROM quota_readings WHERE source = 'manual' GROUP BY lower(service) ORDER BY lower(service)")]

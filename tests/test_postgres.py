@@ -1,0 +1,133 @@
+"""PostgreSQL-only behaviour: many hosts on one database, ledger info/copy, unreachable servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from opsctl.ledger import connect, lock, transaction
+from tests.conftest import REPO
+from tests.support import wait_for
+
+
+def _env(home: Path, url: str) -> dict:
+    return dict(os.environ, PYTHONPATH=str(REPO), OPSCTL_HOME=str(home), OPSCTL_DB=url)
+
+
+def _opsctl(*args: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "opsctl", *args, "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_forty_concurrent_reports_from_two_hosts_make_one_error(pg_server, tmp_path):
+    url = pg_server.fresh()
+    hosts = [_env(tmp_path / "host-a", url), _env(tmp_path / "host-b", url)]
+    procs = [_opsctl("track-error", "--error-type", "api_limit", "--service", "Scraper API",
+                     "--details", "limit", env=hosts[i % 2]) for i in range(40)]
+    outs = [proc.communicate(timeout=120) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), [err for _, err in outs if err]
+    ids = {json.loads(out)["id"] for out, _ in outs}
+    assert ids == {"error-1"}
+    conn = connect(url)
+    row = conn.execute("SELECT count(*) AS n, max(occurrences) AS occ FROM errors").fetchone()
+    assert (row["n"], row["occ"]) == (1, 40)
+
+
+def test_wait_on_one_host_ends_when_decide_runs_on_the_other(pg_server, tmp_path):
+    url = pg_server.fresh()
+    a, b = _env(tmp_path / "host-a", url), _env(tmp_path / "host-b", url)
+    made = subprocess.run([sys.executable, "-m", "opsctl", "notify-error", "--type", "api_limit", "--service", "X",
+                           "--details", "d", "--impact", "blocking", "--options", "Key", "Upgrade", "--json"],
+                          env=a, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    # a long poll interval: only the NOTIFY can end this wait promptly
+    waiter = _opsctl("wait", "error-1", "--timeout", "120", "--interval", "100", env=a)
+    conn = connect(url)
+    wait_for(lambda: conn.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'opsctl'"
+                                          " AND state = 'idle' AND query LIKE 'SELECT * FROM errors WHERE id%'")
+             .fetchone()["n"])
+    decided = subprocess.run([sys.executable, "-m", "opsctl", "decide", "error-1", "2", "--json"],
+                             env=b, capture_output=True, text=True, timeout=60)
+    assert decided.returncode == 0, decided.stderr
+    out, err = waiter.communicate(timeout=60)
+    result = json.loads(out)
+    assert result["answered"] is True and result["option"] == "Upgrade", err
+    assert result["waited_seconds"] < 100
+
+
+def test_ids_are_shared_by_all_hosts(pg_server, tmp_path):
+    url = pg_server.fresh()
+    for i, home in enumerate(("host-a", "host-b", "host-a")):
+        proc = subprocess.run([sys.executable, "-m", "opsctl", "track-error", "--error-type", "system_error",
+                               "--service", f"svc-{i}", "--details", "x", "--json"],
+                              env=_env(tmp_path / home, url), capture_output=True, text=True, timeout=60)
+        assert json.loads(proc.stdout)["id"] == f"error-{i + 1}"
+
+
+def test_migrations_run_once_when_many_processes_open_a_new_database(pg_server, tmp_path):
+    url = pg_server.empty()
+    env = _env(tmp_path / "h", url)
+    procs = [_opsctl("ledger", "info", env=env) for _ in range(8)]
+    outs = [proc.communicate(timeout=120) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), [err for _, err in outs]
+    conn = connect(url)
+    names = [row["name"] for row in conn.execute("SELECT name FROM schema_migrations")]
+    assert len(names) == len(set(names)) == json.loads(outs[0][0])["latest_schema_version"]
+
+
+def test_ledger_info_masks_the_password(pg_server, cli):
+    url = pg_server.fresh().replace("postgres@", "postgres:hunter2@")  # trust auth ignores it
+    out = cli.json("ledger", "info", env={"OPSCTL_DB": url})
+    assert out["backend"] == "postgresql"
+    assert "hunter2" not in json.dumps(out) and ":***@" in out["where"]
+    assert out["schema_version"] == out["latest_schema_version"]
+    assert out["tables"]["errors"] == 0
+
+
+def test_ledger_copy_keeps_ids_and_refuses_a_filled_target(pg_server, cli):
+    for i in range(3):
+        cli.json("track-error", "--error-type", "system_error", "--service", f"s{i}", "--details", "x")
+    cli.json("request-integration", "--tool", "Airtable API", "--purpose", "p")
+    url = pg_server.fresh()
+    out = cli.json("ledger", "copy", "--to", url)
+    assert out["copied"]["errors"] == 3 and out["copied"]["requests"] == 1
+    pg = connect(url)
+    assert [r["id"] for r in pg.execute("SELECT id FROM errors ORDER BY id")] == [1, 2, 3]
+    # the identity sequence moved on: a new error on PostgreSQL is error-4
+    new = cli.json("track-error", "--error-type", "api_limit", "--service", "new", "--details", "x",
+                   env={"OPSCTL_DB": url})
+    assert new["id"] == "error-4"
+    again = cli("ledger", "copy", "--to", url, "--json")
+    assert again.returncode == 1
+    assert "not empty" in json.loads(again.stdout)["error"]
+
+
+def test_unreachable_server_is_ledger_unavailable_without_the_password(cli):
+    proc = cli("track-error", "--error-type", "api_limit", "--service", "x", "--details", "d", "--json",
+               env={"OPSCTL_DB": "postgresql://ops:topsecret@127.0.0.1:9/none"})
+    assert proc.returncode == 1
+    body = json.loads(proc.stdout)
+    assert "127.0.0.1:9" in body["error"]
+    assert "topsecret" not in proc.stdout + proc.stderr
+
+
+def test_lock_serialises_two_transactions(pg_server):
+    url = pg_server.fresh()
+    first, second = connect(url), connect(url)
+    with transaction(first):
+        lock(first, "tick")
+        busy = second.raw.execute("SELECT pg_try_advisory_lock(hashtext('tick')) AS got").fetchone()["got"]
+        assert busy is False
+    assert second.raw.execute("SELECT pg_try_advisory_lock(hashtext('tick')) AS got").fetchone()["got"] is True
+
+
+def test_dialect_keeps_literals_and_translates_placeholders():
+    from opsctl.ledger import dialect
+
+    assert dialect.query("SELECT '?%' , x FROM t WHERE a = ? AND b IS ? AND c LIKE 'a%'") == \
+        "SELECT '?%%' , x FROM t WHERE a = %s AND b IS NOT DISTINCT FROM %s AND c LIKE 'a%%'"
+    assert "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" in dialect.ddl("id INTEGER PRIMARY KEY AUTOINCREMENT")
+    assert dialect.ddl("x REAL, y INTEGER") == "x DOUBLE PRECISION, y BIGINT"
