@@ -182,9 +182,9 @@ def test_stale_lock_of_dead_run_is_taken_over_and_logged(cli, tmp_path, isolated
     action, data = row["action"], row["data"]
     assert action == "lock_taken_over" and json.loads(data)["pid"] == first.pid
     # the lost run is recorded too (its "started" marker outlived its supervisor)
-    runs = conn.execute("SELECT status, message FROM runs WHERE job = 'crashy' ORDER BY id").fetchall()
-    assert runs[0][0] == "ERROR" and "lost" in runs[0][1] and str(first.pid) in runs[0][1]
-    assert runs[-1][0] == "SUCCESS"
+    runs = query("SELECT status, message FROM runs WHERE job = 'crashy' ORDER BY id")
+    assert runs[0]["status"] == "ERROR" and "lost" in runs[0]["message"] and str(first.pid) in runs[0]["message"]
+    assert runs[-1]["status"] == "SUCCESS"
 
 
 def test_lock_held_past_max_age_raises_hung_error(cli, tmp_path):

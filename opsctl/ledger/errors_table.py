@@ -132,6 +132,8 @@ def query(conn: sqlite3.Connection, *, statuses=None, error_type=None, service=N
     sql += " ORDER BY last_seen DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
+    if conn.backend != "sqlite":
+        return conn.execute(sql, params)
     cursor = conn.cursor()
     cursor.row_factory = _dict_factory()  # plain dicts: a million rows read by name cost a third as much
     return cursor.execute(sql, params)
