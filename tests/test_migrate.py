@@ -24,6 +24,8 @@ def test_fresh_ledger_schema(tmp_path):
     columns = {row[1] for row in conn.execute("PRAGMA table_info(errors)")}
     assert {"id", "fingerprint", "type", "service", "project", "impact", "status", "occurrences", "first_seen",
             "last_seen", "notified_at", "acknowledged_at", "resolved_at", "resolution_seconds"} <= columns
+    outbox = {row[1] for row in conn.execute("PRAGMA table_info(deliveries)")}
+    assert {"claim_token", "claim_owner", "claimed_until", "next_attempt_at", "attempts"} <= outbox
 
 
 def test_one_open_error_per_fingerprint_is_a_database_rule(tmp_path):

@@ -20,7 +20,6 @@ THREADED = ("update", "escalation", "reminder", "decision")
 
 class SlackChannel(Channel):
     name = "slack"
-    heavy_client = True
     description = "Slack: chat.postMessage with Block Kit (bot token) or an incoming webhook"
     settings = {
         "token": Setting("SLACK_BOT_TOKEN", secret=True),

@@ -16,12 +16,7 @@ from .registry import build_app
 def raw_main(argv: list[str]) -> int:
     app = build_app(argv)
     result = app(args=argv, prog_name="opsctl", standalone_mode=False)
-    code = result if isinstance(result, int) else 0
-    if code == 0:  # send a few due deliveries on the way out; one indexed SELECT when none is due
-        from ..delivery.opportunistic import after_command
-
-        after_command(argv)
-    return code
+    return result if isinstance(result, int) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -250,3 +250,14 @@ def m006_answer_times(db):
             resolution_seconds, notified_at, response_seconds, answered_seconds, escalations, regressions);
         """
     )
+
+
+@migration
+def m007_outbox_owner(db):
+    # Who holds a claimed delivery: "<boot id>:<pid>:<process start>", so a claim is taken over
+    # only when its owner is provably gone (see opsctl/delivery/owner.py).
+    db.executescript(
+        """
+        ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
+        """
+    )
