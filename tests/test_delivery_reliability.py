@@ -6,7 +6,7 @@ import pytest
 
 from opsctl import clock, notify_error
 from opsctl.channels.http import retry_after
-from tests.delivery_support import T0, blocking, deliveries, later, outbox_rows, slack_env  # noqa: F401
+from tests.delivery_support import T0, blocking, deliveries, later, notion_env, outbox_rows, slack_env  # noqa: F401
 
 
 @pytest.mark.parametrize("value, seconds", [
@@ -61,3 +61,45 @@ def test_a_redirect_that_would_drop_the_body_is_a_failure_not_sent(fake_hook, mo
     [entry] = result["deliveries"]
     assert entry["status"] == "failed" and "redirect" in entry["error"]
     assert fake_hook.received == []  # never turned into a GET
+
+
+def test_a_server_that_answers_after_the_timeout_is_sent_at_most_twice_and_notion_once(
+        slack_env, monkeypatch):
+    import time
+
+    from opsctl.api.outbox import deliver
+    from opsctl.context import Context
+    from tests.delivery_support import notion_env, pages_in, write_config  # noqa: F401
+
+    write_config("outbox: {timeout: 1}\n")
+    clock.set_now(T0)
+    slack_env.hang_next("chat.postMessage", seconds=1.5)  # processes the post after opsctl gave up
+    result = notify_error(**blocking())
+    assert deliveries(result) == {"slack": "queued"}  # not re-posted within the run: the outcome is unknown
+    end = time.monotonic() + 30
+    while len(slack_env.messages) < 1 and time.monotonic() < end:
+        time.sleep(0.02)  # polling a condition (the fake finishing the request), not waiting for time
+    clock.set_now(T0.replace(minute=30))
+    deliver(ctx=Context())
+    assert len(slack_env.messages) == 2  # the one duplicate of a truly unknown outcome, never more
+    assert outbox_rows()[0]["status"] == "sent"
+
+
+def test_notion_looks_the_page_up_before_a_retry_creates_one(notion_env, monkeypatch):
+    import time
+
+    from opsctl.api.outbox import deliver
+    from opsctl.context import Context
+    from tests.delivery_support import pages_in, write_config
+
+    write_config("outbox: {timeout: 1}\n")
+    clock.set_now(T0)
+    notion_env.hang_next("pages.create", seconds=1.5)
+    result = notify_error(**blocking())
+    assert deliveries(result) == {"notion": "queued"}
+    end = time.monotonic() + 30
+    while not pages_in(notion_env, "errors") and time.monotonic() < end:
+        time.sleep(0.02)  # polling a condition, not waiting for time
+    clock.set_now(T0.replace(minute=30))
+    deliver(ctx=Context())
+    assert len(pages_in(notion_env, "errors")) == 1 and outbox_rows()[0]["status"] == "sent"

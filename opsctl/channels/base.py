@@ -168,6 +168,9 @@ class Channel:
             return Transient(f"{self.channel}: the service sent an answer opsctl cannot read ({type(exc).__name__})")
         if type(exc).__name__ == "IncompleteRead":
             return Transient(f"{self.channel}: the answer was cut off")
+        if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+            # the request may have landed: not repeated within this run (at most one duplicate, later)
+            return Transient(f"{self.channel} did not answer in time (the outcome is unknown)", later_only=True)
         if isinstance(exc, OSError):  # refused, reset, timed out, DNS (urllib's URLError is one too)
             reason = getattr(exc, "reason", None) or exc
             text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__

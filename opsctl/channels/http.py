@@ -80,6 +80,8 @@ def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: f
         raise Permanent(f"{what} is not a usable URL ({exc.__class__.__name__})") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):
+            raise Transient(f"{what} did not answer in time (the outcome is unknown)", later_only=True) from None
         raise Transient(f"{what} unreachable ({type(reason).__name__}: {reason})") from None
 
 

@@ -117,7 +117,7 @@ class NotionChannel(Channel):
         from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
         if isinstance(exc, RequestTimeoutError):
-            return Transient("Notion did not answer in time")
+            return Transient("Notion did not answer in time (the outcome is unknown)", later_only=True)
         if isinstance(exc, HTTPResponseError):
             return self.error(exc, "the database")
         try:

@@ -84,7 +84,7 @@ class SlackChannel(Channel):
         status = getattr(response, "status_code", 200)
         error = (response.get("error") if hasattr(response, "get") else None) or ""
         if status == 429 or error in ("ratelimited", "rate_limited"):
-            return Transient(f"Slack rate-limited opsctl ({error or "HTTP 429"})",
+            return Transient(f"Slack rate-limited opsctl ({error or 'HTTP 429'})",
                              retry_after=retry_after((response.headers or {}).get("Retry-After")))
         if error.startswith("Received a response in a non-JSON format") or (200 <= status < 300 and not error):
             return Transient(f"Slack sent an answer opsctl cannot read (HTTP {status}); trying again later")
