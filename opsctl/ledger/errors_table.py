@@ -200,3 +200,12 @@ def claim_escalation(conn, error_id: int, *, due_at: str, escalations: int, next
         "UPDATE errors SET escalations = escalations + 1, last_escalated_at = ?, next_escalation_at = ?"
         " WHERE id = ? AND status = 'escalated' AND next_escalation_at = ? AND escalations = ?",
         (at, next_at, error_id, due_at, escalations)).rowcount == 1
+
+
+def open_by_source(conn, sources: list[str]) -> list:
+    """Open errors raised by these checks (few rows: only open ones are scanned)."""
+    if not sources:
+        return []
+    marks = ", ".join("?" * len(sources))
+    return conn.execute(f"SELECT id, type, service, project, source FROM errors WHERE status IN {OPEN_SQL}"
+                        f" AND source IN ({marks})", sources).fetchall()
