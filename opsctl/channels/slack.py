@@ -86,7 +86,7 @@ class SlackChannel(Channel):
         if status == 429 or error in ("ratelimited", "rate_limited"):
             return Transient(f"Slack rate-limited opsctl ({error or 'HTTP 429'})",
                              retry_after=retry_after((response.headers or {}).get("Retry-After")))
-        if error.startswith("Received a response in a non-JSON format") or (200 <= status < 300 and not error):
+        if status < 500 and (error.startswith("Received a response in a non-JSON format") or not error):
             return Transient(f"Slack sent an answer opsctl cannot read (HTTP {status}); trying again later")
         error = error or f"HTTP {status}"
         if status >= 500 or error in TRANSIENT_ERRORS:
