@@ -1,4 +1,12 @@
-"""Which status changes are allowed, in one place."""
+"""The one writer of an error's state: which changes are allowed, and what each change writes.
+
+`set_status` validates nothing the caller has not (call `check_error_transition` first when the
+target comes from a user), sets the timestamps, timers and answer times, writes the event.
+`enqueue_error` writes the outbox rows that announce a change; call it in the SAME transaction,
+then `api.outbox.send_now(plan)` after the commit. Every path that changes an error (notify,
+track, update, decide, ack, remediation, tick's claims, dead letters and checks through
+notify_error) goes through these two.
+"""
 
 from __future__ import annotations
 
@@ -44,3 +52,79 @@ def check_request_transition(request_id: str, current: str, target: str) -> None
         raise InvalidInput(
             f"{request_id} is {current}; it can move to {', '.join(sorted(allowed)) or 'nothing'}, not {target}"
         )
+
+
+def set_status(ctx, row, target: str, at: str, *, note: str | None = None, data: dict | None = None,
+               actor: str | None = None) -> int:
+    """Write a status change, its timestamps and timer; the transition was checked by the caller."""
+    import sqlite3
+
+    from .escalation import flapping, timers
+    from .ids import format_id
+    from .ledger import errors_table
+    from .ledger.events import add_event
+
+    changes: dict = {"status": target, "updated_at": at, **timers.on_status(ctx, row, target, at)}
+    if target == "escalated" and not row["notified_at"]:
+        changes["notified_at"] = at
+    if target == "acknowledged" and not row["acknowledged_at"]:
+        changes["acknowledged_at"] = at
+    changes.update(answer_times(row, target, at))
+    if target in ("resolved", "false_positive"):
+        changes["resolved_at"] = at
+    if target == "open":  # an explicit reopen is a regression
+        changes.update(resolved_at=None, resolution_seconds=None, acknowledged_at=None, notified_at=None,
+                       opened_at=at, escalations=0, decision=None, decision_note=None,
+                       response_seconds=None, answered_seconds=None,
+                       regressions=row["regressions"] + 1)
+    try:
+        errors_table.update(ctx.conn, row["id"], changes)
+    except sqlite3.IntegrityError:
+        other = errors_table.find_open(ctx.conn, row["fingerprint"])
+        raise InvalidInput(f"{format_id('error', row['id'])} cannot be reopened: "
+                           f"{format_id('error', other['id'])} is already open for the same problem") from None
+    action = "regressed" if target == "open" else "status" if target != row["status"] else "notified"
+    event_id = add_event(ctx.conn, "error", row["id"], action, at=at, actor=actor or ctx.actor,
+                         from_status=row["status"], to_status=target, note=note, data=data)
+    if target == "open":
+        flapping.recheck(ctx, errors_table.get(ctx.conn, row["id"]), at)
+    return event_id
+
+
+def answer_times(row, target: str, at: str) -> dict:
+    """How long the user took, stored as numbers for the stats (see migration m006)."""
+    if not row["notified_at"] or target not in ("acknowledged", "resolved", "false_positive"):
+        return {}
+    from .clock import parse_iso
+
+    waited = max(0.0, (parse_iso(at) - parse_iso(row["notified_at"])).total_seconds())
+    times = {} if row["answered_seconds"] is not None else {"answered_seconds": waited}
+    if target == "acknowledged" and row["response_seconds"] is None:
+        times["response_seconds"] = waited
+    return times
+
+
+def error_notification(row, purpose: str, *, facts: dict | None = None, newly_flapping: bool = False):
+    from .escalation import flapping
+    from .ledger import errors_table
+    from .messages.model import from_error
+
+    note = from_error(errors_table.to_public(row), kind="error" if purpose == "notify" else "update")
+    note.facts.update(facts or {})
+    if newly_flapping:
+        note.facts.update(flapping.notice_fact(row))
+    return note
+
+
+def enqueue_error(ctx, error_id: int, event_id: int, purpose: str, *, facts: dict | None = None,
+                  newly_flapping: bool = False, channels: list[str] | None = None, notification=None) -> list[dict]:
+    """Inside the transaction of the change: the outbox rows that announce it (a flapping error stays quiet)."""
+    from .delivery import enqueue
+    from .ledger import errors_table
+
+    row = errors_table.get(ctx.conn, error_id)
+    if row["flapping"] and not newly_flapping and notification is None:
+        return []
+    note = notification or error_notification(row, purpose, facts=facts, newly_flapping=newly_flapping)
+    return enqueue(ctx, note, subject="error", subject_id=error_id, event_id=event_id, purpose=purpose,
+                   channels=channels)

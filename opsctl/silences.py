@@ -125,16 +125,18 @@ def summarize_ended(ctx, at: datetime, *, dry_run: bool = False) -> list[dict]:
             continue
         from .ledger.events import add_event
 
-        with transaction(ctx.conn):
+        from .api.outbox import send_now
+        from .delivery import enqueue
+
+        with transaction(ctx.conn):  # the claim and the summary's outbox rows commit together
             if not silences_table.claim_summary(ctx.conn, silence["id"], at_iso):
                 continue  # another tick summarized it
             event_id = add_event(ctx.conn, "silence", silence["id"], "ended", at=at_iso, actor="opsctl tick",
                                  data={"open_errors": entry["open_errors"], "held": silence["held"]})
+            plan = enqueue(ctx, summary(silence, still), subject="silence", subject_id=silence["id"],
+                           event_id=event_id, purpose="digest") if still else []
         if still:
-            from .delivery import announce
-
-            entry["deliveries"] = announce(ctx, summary(silence, still), subject="silence", subject_id=silence["id"],
-                                           event_id=event_id, purpose="digest")
+            entry["deliveries"] = send_now(ctx, plan)
         done.append(entry)
     return done
 

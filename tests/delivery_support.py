@@ -114,7 +114,7 @@ def blocking(**overrides) -> dict:
 
 
 def outbox_rows(status: str | None = None) -> list[dict]:
-    from opsctl.delivery.admin import list_deliveries
+    from opsctl.api.outbox import list_deliveries
 
     return list_deliveries(status=status, limit=None)
 

@@ -23,7 +23,7 @@ def move(**delta) -> datetime:
 
 
 class Announced(list):
-    """Every call to opsctl.delivery.announce, in order."""
+    """Every call to opsctl.delivery.enqueue (the outbox rows a change writes), in order."""
 
     def purposes(self, subject_id=None):
         return [c["purpose"] for c in self if subject_id is None or c["subject_id"] == subject_id]
@@ -41,9 +41,9 @@ def announced(monkeypatch) -> Announced:
     def fake(ctx, notification, *, subject, subject_id, event_id, purpose, channels=None):
         calls.append({"notification": notification, "subject": subject, "subject_id": subject_id,
                       "event_id": event_id, "purpose": purpose, "channels": channels})
-        return [{"channel": "fake", "status": "sent"}]
+        return [{"id": None, "channel": "fake", "status": "sent"}]
 
-    monkeypatch.setattr(opsctl.delivery, "announce", fake)
+    monkeypatch.setattr(opsctl.delivery, "enqueue", fake)
     return calls
 
 

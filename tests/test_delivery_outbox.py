@@ -9,7 +9,11 @@ from datetime import timedelta
 
 from opsctl import clock, notify_error, update_error
 from opsctl.context import Context
-from opsctl.delivery import drain
+from opsctl.api.outbox import deliver
+
+
+def drain(ctx):
+    return deliver(ctx=ctx)  # the library call `opsctl deliver` makes (it raises what went dead)
 from tests.delivery_support import (T0, blocking, deliveries, hook, outbox_rows, slack_env,  # noqa: F401
                                     write_config)
 
@@ -125,15 +129,17 @@ def test_a_status_change_waits_for_the_message_it_updates(slack_env):
     assert [m.thread_ts for m in slack_env.messages[1:]] == [original.ts]
 
 
-def test_other_commands_send_due_deliveries_on_their_way_out(slack_env, monkeypatch, run_cli):
+def test_only_deliver_and_tick_send_due_deliveries_other_commands_never(slack_env, monkeypatch, run_cli):
     monkeypatch.setenv("OPSCTL_NOW", "2026-03-02T09:00:00Z")
     slack_env.fail_next("chat.postMessage", status=500, times=3)
     run_cli("notify-error", "--type", "api_limit", "--service", "X")
     assert slack_env.messages == []
     monkeypatch.setenv("OPSCTL_NOW", "2026-03-02T09:10:00Z")
     code, out, _ = run_cli("errors", "list", "--json")
-    assert code == 0 and json.loads(out)["count"] == 1  # stdout untouched
-    assert len(slack_env.messages) == 1 and outbox_rows()[0]["status"] == "sent"
+    assert code == 0 and json.loads(out)["count"] == 1
+    assert slack_env.messages == [] and outbox_rows()[0]["status"] == "queued"  # a read never sends
+    code, _, _ = run_cli("deliver")
+    assert code == 0 and len(slack_env.messages) == 1 and outbox_rows()[0]["status"] == "sent"
 
 
 def test_no_channel_means_nothing_queued(run_cli):
@@ -142,19 +148,37 @@ def test_no_channel_means_nothing_queued(run_cli):
     assert outbox_rows() == []
 
 
-def test_claims_are_exclusive_and_expire():
-    from opsctl.delivery import outbox
+def test_claims_are_exclusive_and_only_a_gone_owner_loses_one():
+    import subprocess
+    import sys
+
+    from opsctl.delivery import owner, sending
     from opsctl.delivery.policy import Policy
+    from tests.delivery_support import later
+    from opsctl.ledger import outbox_table, transaction
 
     ctx = Context()
     clock.set_now(T0)
     ctx.conn.execute("INSERT INTO deliveries (event_id, subject, channel, purpose, payload, status, next_attempt_at,"
                      " created_at) VALUES (1, 'test', 'x', 'test', '{}', 'queued', ?, ?)", ("2026-01-01", "2026-01-01"))
-    lease = Policy().lease
-    assert len(outbox.claim(ctx.conn, limit=5, token="a", lease=lease)) == 1
-    assert outbox.claim(ctx.conn, limit=5, token="b", lease=lease) == []  # held by "a"
-    _later(lease / 60 + 1)
-    [row] = outbox.claim(ctx.conn, limit=5, token="c", lease=lease)  # "a" died: its claim expired
-    assert row["attempts"] == 2 and row["claim_token"] == "c"
-    assert outbox.mark_sent(ctx.conn, row["id"], "a", remote_id=None, ref=None, ref_key=None, cache=None) is False
-    assert outbox.mark_sent(ctx.conn, row["id"], "c", remote_id=None, ref=None, ref_key=None, cache=None) is True
+    rules = Policy()
+    token, [row] = sending.claim(ctx, rules, ids=None, limit=5)
+    assert row["claim_owner"] == owner.me()
+    assert sending.claim(ctx, rules, ids=None, limit=5)[1] == []  # held by us
+    _later(rules.lease / 60 + 600)  # far past the lease (or a forward clock jump): we are alive, so it stays ours
+    assert sending.claim(ctx, rules, ids=None, limit=5)[1] == []
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process that is gone (reaped)
+    with transaction(ctx.conn):
+        ctx.conn.execute("UPDATE deliveries SET claim_owner = ? WHERE id = ?", (f"{owner.host()}:{dead.pid}:1", row["id"]))
+    new_token, [taken] = sending.claim(ctx, rules, ids=None, limit=5)
+    assert taken["attempts"] == 2 and taken["claim_token"] == new_token != token
+    with transaction(ctx.conn):
+        assert not outbox_table.mark_sent(ctx.conn, row["id"], token, at="t", remote_id=None, ref=None,
+                                          ref_key=None, cache=None)  # the old claim cannot record anything
+        ctx.conn.execute("UPDATE deliveries SET claim_owner = 'other-host:1:1', claimed_until = ?, next_attempt_at = ?"
+                         " WHERE id = ?", (later(minutes=700), later(minutes=700), row["id"]))
+    _later(700 + 0.5)  # another host's lease ran out, but not by the margin yet
+    assert sending.claim(ctx, rules, ids=None, limit=5)[1] == []
+    _later(700 + 2)
+    assert [r["id"] for r in sending.claim(ctx, rules, ids=None, limit=5)[1]] == [row["id"]]

@@ -28,6 +28,10 @@ def test_fresh_ledger_schema(tmp_path):
             "last_seen", "notified_at", "acknowledged_at", "resolved_at", "resolution_seconds",
             "priority", "chain_step", "snoozed_until"} <= columns
 
+            "last_seen", "notified_at", "acknowledged_at", "resolved_at", "resolution_seconds"} <= columns
+    outbox = {row[1] for row in conn.execute("PRAGMA table_info(deliveries)")}
+    assert {"claim_token", "claim_owner", "claimed_until", "next_attempt_at", "attempts"} <= outbox
+
 
 def test_one_open_error_per_fingerprint_is_a_database_rule(tmp_path):
     conn = connect(tmp_path / "ledger.db")

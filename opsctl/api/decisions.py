@@ -62,6 +62,7 @@ def _option(error_id: str, choice, options: list[str]) -> int:
 
 
 def _decide_error(number: int, choice, note: str | None, ctx: Context) -> dict:
+    from .. import lifecycle
     from .errors import _announce, _set_status
 
     error_id = format_id("error", number)
@@ -79,14 +80,16 @@ def _decide_error(number: int, choice, note: str | None, ctx: Context) -> dict:
                              data={"option": option, "choice": options[option - 1]})
         if row["status"] != "acknowledged":
             _set_status(ctx, row, "acknowledged", at, note=f"decided: option {option}")
+        facts = {"Decision": f"{option}. {options[option - 1]}", **({"Note": note} if note else {})}
+        plan = lifecycle.enqueue_error(ctx, number, event_id, "decision", facts=facts)
     recorded = errors_table.Recorded(errors_table.get(ctx.conn, number), event_id, False, False)
-    facts = {"Decision": f"{option}. {options[option - 1]}", **({"Note": note} if note else {})}
-    result = _announce(ctx, recorded, purpose="decision", facts=facts)
+    result = _announce(ctx, recorded, purpose="decision", facts=facts, plan=plan)
     return dict(result, subject="error", option=options[option - 1])
 
 
 def acknowledge(error_id, *, note: str | None = None, ctx: Context | None = None) -> dict:
     """"I'm on it": stops the escalation timer. Acknowledging twice changes nothing."""
+    from .. import lifecycle
     from .errors import _announce, _result, _set_status
 
     number = parse_id("error", error_id)
@@ -99,10 +102,11 @@ def acknowledge(error_id, *, note: str | None = None, ctx: Context | None = None
         if changed:
             check_error_transition(format_id("error", number), row["status"], "acknowledged")
             event_id = _set_status(ctx, row, "acknowledged", at, note=note or "acknowledged")
+            plan = lifecycle.enqueue_error(ctx, number, event_id, "update")
     recorded = errors_table.Recorded(errors_table.get(ctx.conn, number), event_id if changed else 0, False, False)
     if not changed:
         return dict(_result(recorded, deliveries=[]), changed=False)
-    return dict(_announce(ctx, recorded, purpose="update"), changed=True)
+    return dict(_announce(ctx, recorded, purpose="update", plan=plan), changed=True)
 
 
 def _error_row(ctx: Context, number: int):

@@ -10,7 +10,8 @@ from ..escalation import flapping, remediation, timers
 from ..ids import format_id, parse_id
 from ..ledger import errors_table, transaction
 from ..ledger.events import add_event
-from ..lifecycle import check_error_transition
+from .. import lifecycle
+from ..lifecycle import check_error_transition, set_status as _set_status
 from ..vocab import ERROR_STATUSES, OPEN_STATUSES, choose, error_type, impact
 from .inputs import text, text_list
 
@@ -32,7 +33,7 @@ def _report(type, service, details, impact_, options, project, recommendation, s
 
 def notify_error(type: str, service: str, details: str = "", impact: str = "blocking", options=None, *,
                  project: str | None = None, recommendation: str | None = None, source: str = "notify-error",
-                 ctx: Context | None = None) -> dict:
+                 ctx: Context | None = None, _report_dead: bool = True) -> dict:
     """Record an error and tell the user, with options. A duplicate is absorbed, not re-sent.
 
     When opsctl.yaml names a remediation for it, the fix runs first (see escalation.remediation):
@@ -41,25 +42,25 @@ def notify_error(type: str, service: str, details: str = "", impact: str = "bloc
     report = _report(type, service, details, impact, options, project, recommendation, source)
     ctx = ensure(ctx)
     at = to_iso(now())
-    fix = None
-    with transaction(ctx.conn):
+    fix, plan = None, []
+    with transaction(ctx.conn):  # the report, "user notified" and the outbox rows commit together
         recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor)
         _remember_priority(ctx, recorded, impact, source)
         newly_flapping = _after_record(ctx, recorded, at)
         row = recorded.row
-        first_notice = row["notified_at"] is None
-        if first_notice:
+        if row["notified_at"] is None:
             fix = remediation.claim(ctx, row, at)
             if fix is None:
                 _notify_now(ctx, row, at)
-            else:  # the fix runs first (BUSY: another process is running it)
-                first_notice = False
+                plan = lifecycle.enqueue_error(ctx, row["id"], recorded.event_id, "notify",
+                                               newly_flapping=newly_flapping)
         recorded.row = errors_table.get(ctx.conn, row["id"])
     if fix is not None and fix is not remediation.BUSY:
         from .autofix import remediate
 
         return remediate(ctx, recorded, fix)
-    return _announce(ctx, recorded, purpose="notify", send=first_notice, newly_flapping=newly_flapping)
+    return _announce(ctx, recorded, purpose="notify", plan=plan, newly_flapping=newly_flapping,
+                     report_dead=_report_dead)
 
 
 def _notify_now(ctx: Context, row, at: str) -> None:
@@ -157,9 +158,11 @@ def update_error(error_id, status: str | None = None, *, solution: str | None = 
             add_event(ctx.conn, "error", number, "documented", at=at, actor=ctx.actor, note=note,
                       data={"fields": sorted(fields)})
         changed = target is not None and target != row["status"]
+        plan = []
         if changed:
             data = {"resolution_seconds": changes["resolution_seconds"]} if target == "resolved" else None
             event_id = _set_status(ctx, row, target, at, note=note, data=data)
+            plan = lifecycle.enqueue_error(ctx, number, event_id, "update")
             if missing:  # agents are not made to fail: the gap is recorded and shown in stats/digest
                 add_event(ctx.conn, "error", number, "postmortem_pending", at=at, actor=ctx.actor,
                           data={"missing": missing})
@@ -169,71 +172,22 @@ def update_error(error_id, status: str | None = None, *, solution: str | None = 
     if not changed:
         result = _result(recorded, deliveries=[])
     else:
-        result = _announce(ctx, recorded, purpose="update")
+        result = _announce(ctx, recorded, purpose="update", plan=plan)
     if missing:
         result["postmortem_missing"] = missing
     return result
 
 
-def _set_status(ctx: Context, row, target: str, at: str, *, note: str | None = None,
-                data: dict | None = None) -> int:
-    """Write a status change, its timestamps and timer; the transition was checked by the caller."""
-    import sqlite3
-
-    changes: dict = {"status": target, "updated_at": at, **timers.on_status(ctx, row, target, at)}
-    if target == "escalated" and not row["notified_at"]:
-        changes["notified_at"] = at
-    if target == "acknowledged" and not row["acknowledged_at"]:
-        changes["acknowledged_at"] = at
-    changes.update(_answer_times(row, target, at))
-    if target in ("resolved", "false_positive"):
-        changes["resolved_at"] = at
-    if target == "open":  # an explicit reopen is a regression
-        changes.update(resolved_at=None, resolution_seconds=None, acknowledged_at=None, notified_at=None,
-                       opened_at=at, escalations=0, decision=None, decision_note=None,
-                       response_seconds=None, answered_seconds=None,
-                       regressions=row["regressions"] + 1)
-    try:
-        errors_table.update(ctx.conn, row["id"], changes)
-    except sqlite3.IntegrityError:
-        other = errors_table.find_open(ctx.conn, row["fingerprint"])
-        raise InvalidInput(f"{format_id('error', row['id'])} cannot be reopened: "
-                           f"{format_id('error', other['id'])} is already open for the same problem") from None
-    action = "regressed" if target == "open" else "status" if target != row["status"] else "notified"
-    event_id = add_event(ctx.conn, "error", row["id"], action, at=at, actor=ctx.actor,
-                         from_status=row["status"], to_status=target, note=note, data=data)
-    if target == "open":
-        flapping.recheck(ctx, errors_table.get(ctx.conn, row["id"]), at)
-    return event_id
-
-
-def _answer_times(row, target: str, at: str) -> dict:
-    """How long the user took, stored as numbers for the stats (see migration m006)."""
-    if not row["notified_at"] or target not in ("acknowledged", "resolved", "false_positive"):
-        return {}
-    waited = max(0.0, (parse_iso(at) - parse_iso(row["notified_at"])).total_seconds())
-    times = {} if row["answered_seconds"] is not None else {"answered_seconds": waited}
-    if target == "acknowledged" and row["response_seconds"] is None:
-        times["response_seconds"] = waited
-    return times
-
-
 def _announce(ctx: Context, recorded, *, purpose: str, send: bool = True, newly_flapping: bool = False,
-              facts: dict | None = None) -> dict:
-    from ..delivery import announce
-    from ..messages.model import from_error
+              facts: dict | None = None, plan: list | None = None, report_dead: bool = True) -> dict:
+    """After the commit: send what `lifecycle.enqueue_error` queued inside it, and build the result."""
+    from .outbox import send_now
 
     error = errors_table.to_public(recorded.row)
-    notification = from_error(error, kind="error" if purpose == "notify" else "update")
-    notification.facts.update(facts or {})
-    if newly_flapping:
-        notification.facts.update(flapping.notice_fact(recorded.row))
-    deliveries = []
-    if send and (not error["flapping"] or newly_flapping):
-        deliveries = announce(ctx, notification, subject="error", subject_id=recorded.row["id"],
-                              event_id=recorded.event_id, purpose=purpose)
+    deliveries = send_now(ctx, plan, report_dead=report_dead) if plan else []
     result = _result(recorded, deliveries=deliveries, error=error)
-    result["notification"] = notification.payload()
+    note = lifecycle.error_notification(recorded.row, purpose, facts=facts, newly_flapping=newly_flapping)
+    result["notification"] = note.payload()
     return result
 
 

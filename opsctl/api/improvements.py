@@ -22,14 +22,16 @@ def log_improvement(department: str, operation: str, improvement: str, *, impact
     }
     ctx = ensure(ctx)
     _known_errors(ctx, record["targets"])
+    from ..delivery import enqueue
+    from ..messages.model import from_improvement
+    from .outbox import send_now
+
     with transaction(ctx.conn):
         row, event_id = improvements_table.record(ctx.conn, record, at=to_iso(now()), actor=ctx.actor)
-    public = improvements_table.to_public(row)
-    from ..delivery import announce
-    from ..messages.model import from_improvement
-
-    deliveries = announce(ctx, from_improvement(public), subject="improvement", subject_id=row["id"],
-                          event_id=event_id, purpose="notify")  # mirrored into Notion when configured
+        public = improvements_table.to_public(row)
+        plan = enqueue(ctx, from_improvement(public), subject="improvement", subject_id=row["id"],
+                       event_id=event_id, purpose="notify")  # mirrored into Notion when configured
+    deliveries = send_now(ctx, plan)
     return dict(public, deliveries=deliveries)
 
 

@@ -28,15 +28,17 @@ def request_integration(tool: str, purpose: str, *, alternatives: str | None = N
     }
     ctx = ensure(ctx)
     at = to_iso(now())
-    with transaction(ctx.conn):
-        row, event_id, deduplicated = requests_table.record(ctx.conn, request, at=at, actor=ctx.actor)
-    public = requests_table.to_public(row)
-    from ..delivery import announce
+    from ..delivery import enqueue
     from ..messages.model import from_request
+    from .outbox import send_now
 
-    notification = from_request(public)
-    deliveries = [] if deduplicated else announce(
-        ctx, notification, subject="request", subject_id=row["id"], event_id=event_id, purpose="notify")
+    with transaction(ctx.conn):  # the request and the rows that announce it commit together
+        row, event_id, deduplicated = requests_table.record(ctx.conn, request, at=at, actor=ctx.actor)
+        public = requests_table.to_public(row)
+        notification = from_request(public)
+        plan = [] if deduplicated else enqueue(ctx, notification, subject="request", subject_id=row["id"],
+                                               event_id=event_id, purpose="notify")
+    deliveries = send_now(ctx, plan)
     return dict(public, deduplicated=deduplicated, deliveries=deliveries, notification=notification.payload())
 
 
@@ -54,25 +56,24 @@ def decide_request(request_id, decision: str, *, until: str | None = None, note:
     note = text("note", note, required=False)
     ctx = ensure(ctx)
     at = to_iso(now())
+    from ..delivery import enqueue
+    from ..messages.model import from_request
+    from .outbox import send_now
+
     with transaction(ctx.conn):
         row = requests_table.get(ctx.conn, number)
         if row is None:
             raise NotFound(f"no request {format_id('request', number)}; list them with `opsctl requests list`")
         check_request_transition(format_id("request", number), row["status"], target)
-        ctx.conn.execute(
-            "UPDATE requests SET status = ?, note = COALESCE(?, note), until = ?, decided_at = ?, updated_at = ?"
-            " WHERE id = ?", (target, note, until_iso, at, at, number))
+        requests_table.set_status(ctx.conn, number, target, note=note, until=until_iso, at=at)
         event_id = add_event(ctx.conn, "request", number, "decided", at=at, actor=ctx.actor,
                              from_status=row["status"], to_status=target, note=note,
                              data={"until": until_iso} if until_iso else None)
-    public = requests_table.to_public(requests_table.get(ctx.conn, number))
-    from ..delivery import announce
-    from ..messages.model import from_request
-
-    notification = from_request(public)
-    notification.kind = "update"
-    deliveries = announce(ctx, notification, subject="request", subject_id=number, event_id=event_id,
-                          purpose="update")
+        public = requests_table.to_public(requests_table.get(ctx.conn, number))
+        notification = from_request(public)
+        notification.kind = "update"
+        plan = enqueue(ctx, notification, subject="request", subject_id=number, event_id=event_id, purpose="update")
+    deliveries = send_now(ctx, plan)
     return dict(public, deliveries=deliveries)
 
 

@@ -95,9 +95,6 @@ class Channel:
     requires: ClassVar[tuple[tuple[str, ...], ...]] = ()
     subjects: ClassVar[tuple[str, ...] | None] = None  # None: every subject but improvements
     purposes: ClassVar[tuple[str, ...] | None] = None  # None: every purpose
-    # True when send() imports a large client library: the CLI then sends it from a forked child
-    # so two such imports run on two cores at once (see opsctl/delivery/forked.py)
-    heavy_client: ClassVar[bool] = False
 
     def __init__(self, channel: str, values: dict[str, str], sources: dict[str, str], options: dict):
         self.channel = channel  # this instance's name, as shown in deliveries
@@ -166,6 +163,14 @@ class Channel:
         """Turn a library exception into Transient/Permanent (channels refine this)."""
         if isinstance(exc, DeliveryError):
             return exc
+        if isinstance(exc, ValueError) and not isinstance(exc, UnicodeEncodeError):
+            # a malformed or truncated answer (json.JSONDecodeError is a ValueError): try again later
+            return Transient(f"{self.channel}: the service sent an answer opsctl cannot read ({type(exc).__name__})")
+        if type(exc).__name__ == "IncompleteRead":
+            return Transient(f"{self.channel}: the answer was cut off")
+        if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+            # the request may have landed: not repeated within this run (at most one duplicate, later)
+            return Transient(f"{self.channel} did not answer in time (the outcome is unknown)", later_only=True)
         if isinstance(exc, OSError):  # refused, reset, timed out, DNS (urllib's URLError is one too)
             reason = getattr(exc, "reason", None) or exc
             text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__

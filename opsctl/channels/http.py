@@ -20,22 +20,28 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+MAX_RETRY_AFTER = 3600.0  # a server never parks a channel for longer than an hour
+
+
 def retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: an integer, or an HTTP date."""
+    """Retry-After as seconds in [0, 1 h]: a number or an HTTP date; garbage (and nan) is None."""
     if not value:
         return None
+    text = str(value).strip()[:100]
     try:
-        return max(0.0, float(value))
+        seconds = float(text)
     except ValueError:
-        pass
-    try:
-        from email.utils import parsedate_to_datetime
+        try:
+            from email.utils import parsedate_to_datetime
 
-        from ..clock import now
+            from ..clock import now
 
-        return max(0.0, (parsedate_to_datetime(value) - now()).total_seconds())
-    except (TypeError, ValueError):
+            seconds = (parsedate_to_datetime(text) - now()).total_seconds()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    if seconds != seconds:  # nan
         return None
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
 def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: float,
@@ -59,7 +65,7 @@ def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: f
         headers["Idempotency-Key"] = f"opsctl-delivery-{delivery_id}"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _opener(what).open(request, timeout=timeout) as response:
             response.read(65536)
             return Sent(note=f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:
@@ -74,7 +80,42 @@ def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: f
         raise Permanent(f"{what} is not a usable URL ({exc.__class__.__name__})") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):
+            raise Transient(f"{what} did not answer in time (the outcome is unknown)", later_only=True) from None
         raise Transient(f"{what} unreachable ({type(reason).__name__}: {reason})") from None
+
+
+def _opener(what: str):
+    """urllib, with redirects made safe for a POST (see `_Redirects`)."""
+    import urllib.request
+
+    return urllib.request.build_opener(_redirects(what))
+
+
+def _redirects(what: str):
+    import urllib.parse
+    import urllib.request
+
+    class _Redirects(urllib.request.HTTPRedirectHandler):
+        """307/308 are followed with the same body; 301/302/303 (which would turn the POST into a GET
+        without body) are a failure. Credentials never go to another origin."""
+
+        max_redirections = 5
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            if code not in (307, 308):
+                raise Permanent(f"{what} answered HTTP {code} (a redirect); a notification is not re-sent as a "
+                                "GET without its body: set the final URL")
+            new = urllib.request.Request(newurl, data=req.data, method=req.get_method(), headers={
+                k: v for k, v in req.header_items() if k.lower() not in ("host", "content-length")})
+            old, moved = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+            if (old.scheme, old.hostname, old.port) != (moved.scheme, moved.hostname, moved.port):
+                for name in ("Authorization", "Cookie", "Proxy-authorization"):
+                    new.remove_header(name)
+                    new.remove_header(name.capitalize())
+            return new
+
+    return _Redirects()
 
 
 def _snippet(exc) -> str:

@@ -18,7 +18,6 @@ SUBJECTS = {"error": ("errors_db", "Error ID"), "request": ("requests_db", "Requ
 
 class NotionChannel(Channel):
     name = "notion"
-    heavy_client = True
     description = "Notion: a page per error / request / improvement in their databases"
     settings = {
         "token": Setting("NOTION_TOKEN", secret=True),
@@ -44,19 +43,15 @@ class NotionChannel(Channel):
     def client(self, timeout: float):
         import logging
 
-        from .lean_imports import lean
+        import httpx
+        from notion_client import Client
 
         base = self.values["api_url"].rstrip("/")
         base = base[:-3] if base.endswith("/v1") else base
-        with lean():
-            from notion_client import Client
-
-            import httpx
-
-            # plain http (a local proxy, the test fakes) has no TLS: skip loading a CA bundle (~30 ms)
-            plain = {"client": httpx.Client(verify=False)} if base.startswith("http://") else {}
-            return Client(auth=self.values["token"], base_url=base, timeout_ms=int(timeout * 1000), retry=False,
-                          log_level=logging.CRITICAL, **plain)
+        # plain http (a local proxy, the test fakes) has no TLS: skip loading a CA bundle (~30 ms)
+        plain = {"client": httpx.Client(verify=False)} if base.startswith("http://") else {}
+        return Client(auth=self.values["token"], base_url=base, timeout_ms=int(timeout * 1000), retry=False,
+                      log_level=logging.CRITICAL, **plain)
 
     def send(self, out: Outgoing, *, timeout: float) -> Sent:
         client = self.client(timeout)
@@ -122,7 +117,7 @@ class NotionChannel(Channel):
         from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
         if isinstance(exc, RequestTimeoutError):
-            return Transient("Notion did not answer in time")
+            return Transient("Notion did not answer in time (the outcome is unknown)", later_only=True)
         if isinstance(exc, HTTPResponseError):
             return self.error(exc, "the database")
         try:

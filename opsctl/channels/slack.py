@@ -20,7 +20,6 @@ THREADED = ("update", "escalation", "reminder", "decision")
 
 class SlackChannel(Channel):
     name = "slack"
-    heavy_client = True
     description = "Slack: chat.postMessage with Block Kit (bot token) or an incoming webhook"
     settings = {
         "token": Setting("SLACK_BOT_TOKEN", secret=True),
@@ -84,10 +83,13 @@ class SlackChannel(Channel):
 
         response = exc.response
         status = getattr(response, "status_code", 200)
-        error = (response.get("error") if hasattr(response, "get") else None) or f"HTTP {status}"
+        error = (response.get("error") if hasattr(response, "get") else None) or ""
         if status == 429 or error in ("ratelimited", "rate_limited"):
-            return Transient(f"Slack rate-limited opsctl ({error})",
+            return Transient(f"Slack rate-limited opsctl ({error or 'HTTP 429'})",
                              retry_after=retry_after((response.headers or {}).get("Retry-After")))
+        if status < 500 and (error.startswith("Received a response in a non-JSON format") or not error):
+            return Transient(f"Slack sent an answer opsctl cannot read (HTTP {status}); trying again later")
+        error = error or f"HTTP {status}"
         if status >= 500 or error in TRANSIENT_ERRORS:
             return Transient(f"Slack is unavailable (HTTP {status}, {error[:80]})")
         if error in AUTH_ERRORS:

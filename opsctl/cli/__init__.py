@@ -45,10 +45,6 @@ def raw_main(argv: list[str]) -> int:
         if "--json" not in argv:
             raise refusals[0]
         return int(refusals[0].exit_code)  # stdout already holds the command's JSON; stderr said why
-    if code == 0 and not {"--help", "-h"} & set(argv):  # send a few due deliveries on the way out; one indexed SELECT when none is due
-        from ..delivery.opportunistic import after_command
-
-        after_command(argv)
     return code
 
 

@@ -17,7 +17,7 @@ def list_channels(json_out: JsonFlag = False):
 
     Example: opsctl channels list
     """
-    from ..channels.admin import list_channels as run
+    from ..api.channels import list_channels as run
 
     channels = run()
     if json_out:
@@ -41,7 +41,7 @@ def test_channels(
 
     Exits 1 when a channel failed. Example: opsctl channels test slack
     """
-    from ..channels.admin import test_channels as run
+    from ..api.channels import test_channels as run
 
     results = run(names)
     failed = [r for r in results if r["status"] == "failed"]

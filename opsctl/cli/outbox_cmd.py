@@ -23,10 +23,9 @@ def deliver(
 
     Example: * * * * * opsctl deliver
     """
-    from ..context import Context
-    from ..delivery import drain
+    from ..api.outbox import deliver as run
 
-    result = drain(Context(), limit=limit)
+    result = run(limit=limit)
     if json_out:
         emit_json(result)
         return
@@ -45,7 +44,7 @@ def list_outbox(
 
     Example: opsctl outbox list --status dead
     """
-    from ..delivery.admin import list_deliveries
+    from ..api.outbox import list_deliveries
 
     rows = list_deliveries(status=status, channel=channel, limit=limit)
     if json_out:
@@ -66,7 +65,7 @@ def retry(
 
     Example: opsctl outbox retry --dead && opsctl deliver
     """
-    from ..delivery.admin import requeue
+    from ..api.outbox import requeue
 
     result = requeue(ids, dead=dead)
     if json_out:

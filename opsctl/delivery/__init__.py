@@ -1,33 +1,142 @@
-"""Getting notifications to people: channels, the outbox, retries.
+"""Getting notifications to people: a transactional outbox and one send-and-record path.
 
 The interface the rest of opsctl uses:
 
-- `announce(ctx, notification, subject=, subject_id=, event_id=, purpose=)` — called right after
-  the ledger write (the commit point). Queues one outbox row per routed channel and tries them.
-  Returns one `{channel, status}` per channel (status: sent, queued, failed, skipped; failed and
-  queued ones also carry `error`); with no channel configured the list is empty and the CLI shows
-  the message in the terminal. purpose: "notify" (first notice), "update" (status change),
-  "escalation", "reminder", "decision", "digest", "test". `channels=[names]` narrows the routing
-  (e.g. escalation-only channels). The same (event_id, channel) is never queued twice.
+- `enqueue(ctx, notification, subject=, subject_id=, event_id=, purpose=, channels=None)` — call it
+  INSIDE the transaction that makes the state change: it routes the notification and writes one
+  outbox row per channel, so the change and the rows that will announce it commit together (or
+  not at all). Returns the plan: one entry per routed channel (`id`, `channel`, `status` "queued",
+  `until` when quiet hours hold it) plus "skipped" entries for channels that are configured but
+  unusable (with `error`). purpose: "notify" (first notice), "update" (status change),
+  "escalation", "reminder", "decision", "digest", "test". The same (event_id, channel) is never
+  queued twice.
+- `send(ctx, plan)` — right after the commit: claim those rows and try them now. Returns
+  {"deliveries": [{channel, status[, error, until]}], "gone_dead": [...]}, status one of sent,
+  queued (retried later), failed, skipped.
 - `drain(ctx, limit=None)` — send what is due in the outbox (`opsctl deliver`, `opsctl tick`);
-  returns {"sent", "queued", "failed", "dead", "deliveries": [...]}.
+  returns {"sent", "queued", "failed", "dead", "deliveries": [...], "gone_dead": [...]}.
 
-Modules: `fanout` (announce), `flush` (drain), routing (`opsctl.routing`), the rows (`outbox`), concurrency (`sender`), retries
-(`retry`), the rules (`policy`), what a dead delivery raises (`deadletter`).
+Deliveries that just went dead come back in `gone_dead`; raising them as errors is the job of the
+layer above (`opsctl.api.outbox`), so delivery never calls back into the API.
+
+Modules: `sending` (claim, send, heartbeat, record), `owner` (whose claim is it, is it gone), `policy`
+(how hard to try), `subjects` (the record snapshot a delivery carries); routing is
+`opsctl.routing`, the SQL `opsctl.ledger.outbox_table`.
 """
 
 from __future__ import annotations
 
+from ..clock import now, to_iso
 
-def announce(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
-             channels: list[str] | None = None) -> list[dict]:
-    from .fanout import announce as run
 
-    return run(ctx, notification, subject=subject, subject_id=subject_id, event_id=event_id, purpose=purpose,
-               channels=channels)
+def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
+            channels: list[str] | None = None) -> list[dict]:
+    from ..channels import registry
+    from ..ledger import outbox_table
+    from ..routing import route
+    from .subjects import snapshot
+
+    configured = registry.configured(ctx, include_unusable=True)
+    if not configured:
+        return []
+    from ..people.announce import prepare  # silences, snoozes, priority, alert rules' channel (issue 12)
+
+    notification, held = prepare(ctx, notification, subject, subject_id, purpose)
+    if held is not None:
+        return [dict(entry, id=None) for entry in held]
+    at = now()
+    usable = [c for c in configured if c.missing() is None]
+    broken = [c for c in configured if c.missing() is not None]
+    routes = route(ctx.config, usable, notification, subject=subject, purpose=purpose, at=at, only=channels)
+    skipped = [{"id": None, "channel": r.channel.channel, "status": "skipped", "error": r.channel.missing()}
+               for r in route(ctx.config, broken, notification, subject=subject, purpose=purpose, at=at,
+                              only=channels)]
+    if not routes:
+        return skipped
+    record = snapshot(ctx.conn, subject, subject_id)
+    body = notification.payload()
+    plan = []
+    for r in routes:
+        row = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "channel": r.channel.channel,
+               "purpose": purpose, "payload": {"notification": body, "record": record, "mention": r.mention}}
+        due = to_iso(r.defer_until) if r.defer_until else to_iso(at)
+        row_id, _ = outbox_table.insert(ctx.conn, row, due=due, at=to_iso(at))
+        entry = {"id": row_id, "channel": r.channel.channel, "status": "queued"}
+        if r.defer_until:
+            entry["until"] = due
+        plan.append(entry)
+    return plan + skipped
+
+
+def send(ctx, plan: list[dict]) -> dict:
+    """Try the planned rows now (after the commit); rows another process holds stay `queued`."""
+    ids = [e["id"] for e in plan if e["id"] is not None and "until" not in e]
+    if not ids:
+        return {"deliveries": [_public(e) for e in plan], "gone_dead": []}
+    from . import sending
+    from .policy import policy
+
+    rules = policy(ctx)
+    token, rows = sending.claim(ctx, rules, ids=ids, limit=len(ids))
+    outcomes = {o["id"]: o for o in sending.process(ctx, rows, token, _channels(ctx, rows), rules)} if rows else {}
+    results = []
+    for entry in plan:
+        outcome = outcomes.get(entry["id"])
+        results.append(_public(dict(entry, **{k: v for k, v in outcome.items() if k != "id"})) if outcome
+                       else _public(entry))
+    return {"deliveries": results, "gone_dead": _gone_dead(ctx, outcomes.values())}
 
 
 def drain(ctx, *, limit: int | None = None) -> dict:
-    from .flush import drain as run
+    """Send due deliveries (at most `limit`); nothing due costs one indexed query (no config read)."""
+    from ..ledger import outbox_table
 
-    return run(ctx, limit=limit)
+    counts = {"sent": 0, "queued": 0, "failed": 0, "dead": 0}
+    if not outbox_table.any_due(ctx.conn, to_iso(now())):
+        return dict(counts, deliveries=[], gone_dead=[])
+    from . import sending
+    from .policy import policy
+
+    rules = policy(ctx)
+    tried: list[dict] = []
+    while limit is None or len(tried) < limit:
+        size = rules.concurrency if limit is None else min(rules.concurrency, limit - len(tried))
+        token, rows = sending.claim(ctx, rules, ids=None, limit=size)
+        if not rows:
+            break
+        tried += sending.process(ctx, rows, token, _channels(ctx, rows), rules)
+    for entry in tried:
+        counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+    return dict(counts, deliveries=sorted(tried, key=lambda e: e["id"]), gone_dead=_gone_dead(ctx, tried))
+
+
+def _channels(ctx, rows) -> dict:
+    from ..channels import registry
+
+    return {c.channel: c for c in registry.configured(ctx, include_unusable=True)}
+
+
+def _public(entry: dict) -> dict:
+    out = {"channel": entry["channel"], "status": {"dead": "failed"}.get(entry["status"], entry["status"])}
+    for key in ("error", "until"):
+        if entry.get(key):
+            out[key] = entry[key]
+    return out
+
+
+def _gone_dead(ctx, outcomes) -> list[dict]:
+    """What the layer above needs to raise an error per channel whose deliveries just died."""
+    import json
+
+    from ..ledger import outbox_table
+
+    dead = []
+    for outcome in outcomes:
+        if outcome["status"] not in ("failed", "dead"):
+            continue
+        row = outbox_table.get(ctx.conn, outcome["id"])
+        note = json.loads(row["payload"]).get("notification") or {}
+        dead.append({"id": row["id"], "channel": row["channel"], "subject": row["subject"],
+                     "subject_id": row["subject_id"], "purpose": row["purpose"], "about": note.get("id"),
+                     "error": outcome.get("error") or row["last_error"]})
+    return dead

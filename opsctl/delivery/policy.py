@@ -8,7 +8,7 @@
       backoff: 60         # first outbox retry after this many seconds, doubling (with jitter)
       max_backoff: 3600
       concurrency: 8      # deliveries sent at once by `opsctl deliver`
-      opportunistic: 5    # due deliveries any other command sends on its way out (0: never)
+      (`opportunistic:` is still accepted and ignored: other commands no longer send on their way out)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Policy:
     backoff: float = 60.0
     max_backoff: float = 3600.0
     concurrency: int = 8
-    opportunistic: int = 5
+    opportunistic: int = 0  # accepted for old configs, ignored
 
     @property
     def lease(self) -> float:
@@ -36,10 +36,13 @@ class Policy:
         return self.budget + self.timeout + 20.0
 
     def next_delay(self, attempts: int, retry_after: float | None = None) -> float:
-        """Seconds until the next outbox attempt: doubling from `backoff`, ±20% jitter, Retry-After wins."""
-        delay = min(self.max_backoff, self.backoff * (2 ** max(0, attempts - 1)))
-        delay *= random.uniform(0.8, 1.2)
-        return max(delay, retry_after or 0.0)
+        """Seconds until the next outbox attempt: doubling from `backoff`, ±20% jitter, Retry-After wins.
+
+        Never more than `max_backoff` (1 h by default), whatever a server asks for.
+        """
+        delay = self.backoff * (2 ** min(max(0, attempts - 1), 40))
+        delay = min(self.max_backoff, delay) * random.uniform(0.8, 1.2)
+        return min(self.max_backoff, max(delay, retry_after or 0.0))
 
 
 def policy(ctx) -> Policy:
@@ -58,6 +61,6 @@ def policy(ctx) -> Policy:
             values[name] = cast(value)
         except (TypeError, ValueError):
             raise OperationalFailure(f"opsctl.yaml: outbox.{name} must be a number, not {value!r}") from None
-        if values[name] < 0 or (name in ("max_attempts", "tries", "concurrency") and values[name] < 1):
+        if values[name] != values[name] or values[name] in (float("inf"), float("-inf")) or values[name] < 0 or (name in ("max_attempts", "tries", "concurrency") and values[name] < 1):
             raise OperationalFailure(f"opsctl.yaml: outbox.{name} is out of range ({value!r})")
     return Policy(**values)

@@ -114,22 +114,23 @@ def run(ctx, at: datetime, *, dry_run: bool = False, limit: int = 200) -> list[d
 
 
 def _claim_and_send(ctx, row, steps, indexes: list[int], directory: dict, at: datetime) -> list | None:
+    """Claim the due steps and queue their notice in one transaction (transactional outbox), then send."""
+    from ..api.outbox import send_now
     from ..channels import registry
-    from ..delivery import announce
+    from ..delivery import enqueue
     from ..ledger import errors_table, people_table, transaction
     from ..ledger.events import add_event
 
     at_iso = to_iso(at)
     who = audience(steps, indexes, directory, row["impact"])
+    error = errors_table.to_public(errors_table.get(ctx.conn, row["id"]))
+    note = notice(error, steps, indexes, who, at, catch_up=len(indexes) > 1)
+    only = channels_for(who, registry.configured(ctx))
     with transaction(ctx.conn):
         if not people_table.claim_chain_steps(ctx.conn, row["id"], row["chain_step"], indexes[-1] + 1, at_iso):
             return None  # another tick took these steps
         event_id = add_event(ctx.conn, "error", row["id"], "escalation", at=at_iso, actor="opsctl tick", data={
             "chain_steps": [i + 1 for i in indexes], "people": who["people"], "channels": who["channels"]})
-    error = errors_table.to_public(errors_table.get(ctx.conn, row["id"]))
-    note = notice(error, steps, indexes, who, at, catch_up=len(indexes) > 1)
-    only = channels_for(who, registry.configured(ctx))
-    if not only:
-        return []
-    return announce(ctx, note, subject="error", subject_id=row["id"], event_id=event_id, purpose="escalation",
-                    channels=only)
+        plan = enqueue(ctx, note, subject="error", subject_id=row["id"], event_id=event_id, purpose="escalation",
+                       channels=only) if only else []
+    return send_now(ctx, plan)

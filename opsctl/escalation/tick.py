@@ -5,8 +5,9 @@ partial index on deferred requests' `until`); the config is read only when somet
 
 Safe concurrently: due work is claimed inside one BEGIN IMMEDIATE transaction with a conditional
 UPDATE (`WHERE next_escalation_at = <as read> AND escalations = <as read>`), so when two ticks
-race, one claims and the other finds the row changed. A notice goes out after the claim commits
-(announce's outbox makes that durable). A tick that runs late sends one catch-up notice per
+race, one claims and the other finds the row changed. The outbox rows of a notice are written in
+the same transaction as its claim, so a tick killed at any moment never leaves a claimed
+escalation without the rows that will send it; they are sent after the commit. A tick that runs late sends one catch-up notice per
 error and schedules the next one from now, never a burst for the missed runs.
 """
 
@@ -18,8 +19,6 @@ from ..ledger import transaction
 from ..ledger.events import add_event
 from . import resurface
 
-DUE_ERRORS = ("SELECT * FROM errors WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?"
-              " ORDER BY next_escalation_at LIMIT ?")
 BATCH = 200
 
 
@@ -30,9 +29,9 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
     at = to_iso(at_moment)
     result = {"at": at, "dry_run": dry_run, "notices": [], "resurfaced": [], "delivered": None}
     if not dry_run:
-        from ..delivery import drain
+        from ..api.outbox import deliver
 
-        result["delivered"] = drain(ctx)
+        result["delivered"] = deliver(ctx=ctx)
         from ..notion_sync.readback import poll as read_back_notion  # Status edits made in Notion
 
         if (edits := read_back_notion(ctx)) is not None:
@@ -44,7 +43,9 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
     from ..people.tick import run as people_tick  # chains, silences ending, SMS status (issue 12)
 
     result.update(people_tick(ctx, at_moment, dry_run=dry_run))
-    errors = ctx.conn.execute(DUE_ERRORS, (at, limit)).fetchall()
+    from ..ledger import errors_table
+
+    errors = errors_table.due_escalations(ctx.conn, at, limit)
     requests = resurface.due(ctx.conn, at, limit)
     if not errors and not requests:
         return result
@@ -57,11 +58,23 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
         result["resurfaced"] = [{"id": f"req-{row['id']}", "tool": row["tool"], "until": row["until"]}
                                 for row in requests]
         return result
-    with transaction(ctx.conn):
+    with transaction(ctx.conn):  # each claim and its outbox rows commit together
         claimed = [plan for plan in plans if _claim(ctx, plan, at)]
-        back = [(row, event_id) for row in requests if (event_id := resurface.claim(ctx, row, at)) is not None]
-    result["notices"] = [_send(ctx, plan, at_moment, policy) for plan in claimed if plan["kind"] != "stale"]
-    result["resurfaced"] = [_send_request(ctx, row, event_id) for row, event_id in back]
+        for plan in claimed:
+            if plan["kind"] != "stale":
+                _enqueue(ctx, plan, at_moment, policy)
+        back = [_enqueue_request(ctx, row, event_id) for row in requests
+                if (event_id := resurface.claim(ctx, row, at)) is not None]
+    from ..api.outbox import send_now
+
+    notices = []
+    for plan in claimed:
+        if plan["kind"] != "stale":
+            plan["public"]["deliveries"] = send_now(ctx, plan.pop("plan"))
+            notices.append(plan["public"])
+    for item in back:
+        item["deliveries"] = send_now(ctx, item.pop("plan"))
+    result["notices"], result["resurfaced"] = notices, back
     return result
 
 
@@ -84,59 +97,53 @@ def _plan(row, at_moment, policy) -> dict:
 
 
 def _claim(ctx, plan: dict, at: str) -> bool:
-    row, kind, conn = plan["row"], plan["kind"], ctx.conn
+    """Compare-and-set on the row as read; through the one writer of error state."""
+    from ..ledger import errors_table
+
+    row, kind = plan["row"], plan["kind"]
     if kind == "stale":
-        return conn.execute("UPDATE errors SET next_escalation_at = NULL WHERE id = ? AND next_escalation_at = ?",
-                            (row["id"], row["next_escalation_at"])).rowcount == 1
+        return errors_table.clear_timer(ctx.conn, row["id"], row["next_escalation_at"])
     if kind == "notice":
-        claimed = conn.execute(
-            "UPDATE errors SET status = 'escalated', notified_at = ?, next_escalation_at = ?, updated_at = ?,"
-            " remediation_status = CASE WHEN remediation_status = 'running' THEN 'lost' ELSE remediation_status END"
-            " WHERE id = ? AND next_escalation_at = ? AND notified_at IS NULL AND status = 'open'",
-            (at, plan["next_at"], at, row["id"], row["next_escalation_at"])).rowcount == 1
-        if claimed:
-            plan["event_id"] = add_event(conn, "error", row["id"], "status", at=at, actor="opsctl tick",
-                                         from_status="open", to_status="escalated",
-                                         note="the remediation did not report back in time; user notified")
-        return claimed
-    claimed = conn.execute(
-        "UPDATE errors SET escalations = escalations + 1, last_escalated_at = ?, next_escalation_at = ?"
-        " WHERE id = ? AND status = 'escalated' AND next_escalation_at = ? AND escalations = ?",
-        (at, plan["next_at"], row["id"], row["next_escalation_at"], row["escalations"])).rowcount == 1
-    if claimed:
-        plan["event_id"] = add_event(conn, "error", row["id"], kind, at=at, actor="opsctl tick", data={
-            "level": plan["level"], "due_at": plan["due_at"], "catch_up": plan["catch_up"],
-            "late_seconds": plan["late_seconds"], "next_at": plan["next_at"]})
-    return claimed
+        if not errors_table.claim_first_notice(ctx.conn, row["id"], due_at=row["next_escalation_at"],
+                                               next_at=plan["next_at"], at=at):
+            return False
+        plan["event_id"] = add_event(ctx.conn, "error", row["id"], "status", at=at, actor="opsctl tick",
+                                     from_status="open", to_status="escalated",
+                                     note="the remediation did not report back in time; user notified")
+        return True
+    if not errors_table.claim_escalation(ctx.conn, row["id"], due_at=row["next_escalation_at"],
+                                         escalations=row["escalations"], next_at=plan["next_at"], at=at):
+        return False
+    plan["event_id"] = add_event(ctx.conn, "error", row["id"], kind, at=at, actor="opsctl tick", data={
+        "level": plan["level"], "due_at": plan["due_at"], "catch_up": plan["catch_up"],
+        "late_seconds": plan["late_seconds"], "next_at": plan["next_at"]})
+    return True
 
 
-def _send(ctx, plan: dict, at_moment, policy) -> dict:
-    from ..delivery import announce
+def _enqueue(ctx, plan: dict, at_moment, policy) -> None:
+    from .. import lifecycle
     from ..ledger import errors_table
     from .notices import for_error
 
     error = errors_table.to_public(errors_table.get(ctx.conn, plan["row"]["id"]))
     note = for_error(error, plan["kind"], plan["level"], at_moment, plan["due_at"], plan["catch_up"])
     purpose = "notify" if plan["kind"] == "notice" else plan["kind"]
-    public = _public(plan)
     only = policy.tier(error["impact"]).channels if purpose != "notify" else None
-    narrowing = {"channels": list(only)} if only else {}  # the tier's `channels:`, when configured
-    public["deliveries"] = announce(ctx, note, subject="error", subject_id=plan["row"]["id"],
-                                    event_id=plan["event_id"], purpose=purpose, **narrowing)
-    public["notification"] = note.payload()
-    return public
+    plan["plan"] = lifecycle.enqueue_error(ctx, plan["row"]["id"], plan["event_id"], purpose, notification=note,
+                                           channels=list(only) if only else None)
+    plan["public"] = dict(_public(plan), notification=note.payload())
 
 
-def _send_request(ctx, row, event_id: int) -> dict:
-    from ..delivery import announce
+def _enqueue_request(ctx, row, event_id: int) -> dict:
+    from ..delivery import enqueue
     from ..ledger import requests_table
     from .notices import for_request
 
     request = requests_table.to_public(requests_table.get(ctx.conn, row["id"]))
-    note = for_request(request)
-    deliveries = announce(ctx, note, subject="request", subject_id=row["id"], event_id=event_id, purpose="reminder")
+    plan = enqueue(ctx, for_request(request), subject="request", subject_id=row["id"], event_id=event_id,
+                   purpose="reminder")
     return {"id": request["id"], "tool": request["tool"], "until": row["until"], "status": request["status"],
-            "deliveries": deliveries}
+            "plan": plan}
 
 
 def _public(plan: dict) -> dict:

@@ -198,3 +198,40 @@ def show(conn: sqlite3.Connection, error_id: int) -> dict | None:
     if row is None:
         return None
     return to_public(row, with_history=history(conn, "error", error_id))
+
+
+# --- escalation timers (opsctl tick): compare-and-set claims on the row as it was read -------------
+
+def due_escalations(conn, at: str, limit: int) -> list:
+    return conn.execute("SELECT * FROM errors WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?"
+                        " ORDER BY next_escalation_at LIMIT ?", (at, limit)).fetchall()
+
+
+def clear_timer(conn, error_id: int, due_at: str) -> bool:
+    return conn.execute("UPDATE errors SET next_escalation_at = NULL WHERE id = ? AND next_escalation_at = ?",
+                        (error_id, due_at)).rowcount == 1
+
+
+def claim_first_notice(conn, error_id: int, *, due_at: str, next_at: str | None, at: str) -> bool:
+    """An auto-fix that never reported back: the user is notified now (a lost remediation is marked)."""
+    return conn.execute(
+        "UPDATE errors SET status = 'escalated', notified_at = ?, next_escalation_at = ?, updated_at = ?,"
+        " remediation_status = CASE WHEN remediation_status = 'running' THEN 'lost' ELSE remediation_status END"
+        " WHERE id = ? AND next_escalation_at = ? AND notified_at IS NULL AND status = 'open'",
+        (at, next_at, at, error_id, due_at)).rowcount == 1
+
+
+def claim_escalation(conn, error_id: int, *, due_at: str, escalations: int, next_at: str | None, at: str) -> bool:
+    return conn.execute(
+        "UPDATE errors SET escalations = escalations + 1, last_escalated_at = ?, next_escalation_at = ?"
+        " WHERE id = ? AND status = 'escalated' AND next_escalation_at = ? AND escalations = ?",
+        (at, next_at, error_id, due_at, escalations)).rowcount == 1
+
+
+def open_by_source(conn, sources: list[str]) -> list:
+    """Open errors raised by these checks (few rows: only open ones are scanned)."""
+    if not sources:
+        return []
+    marks = ", ".join("?" * len(sources))
+    return conn.execute(f"SELECT id, type, service, project, source FROM errors WHERE status IN {OPEN_SQL}"
+                        f" AND source IN ({marks})", sources).fetchall()

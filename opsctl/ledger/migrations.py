@@ -345,3 +345,14 @@ def m010_serve_indexes(db):
         CREATE INDEX runs_job_status ON runs(job, status, finished_at);
         """
     )
+
+
+@migration
+def m011_outbox_owner(db):
+    # Who holds a claimed delivery: "<boot id>:<pid>:<process start>", so a claim is taken over
+    # only when its owner is provably gone (see opsctl/delivery/owner.py).
+    db.executescript(
+        """
+        ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
+        """
+    )

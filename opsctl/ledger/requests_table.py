@@ -63,3 +63,8 @@ def to_public(row: sqlite3.Row, *, with_history: list | None = None) -> dict:
 def show(conn: sqlite3.Connection, request_id: int) -> dict | None:
     row = get(conn, request_id)
     return None if row is None else to_public(row, with_history=history(conn, "request", request_id))
+
+
+def set_status(conn, request_id: int, status: str, *, note: str | None, until: str | None, at: str) -> None:
+    conn.execute("UPDATE requests SET status = ?, note = COALESCE(?, note), until = ?, decided_at = ?, updated_at = ?"
+                 " WHERE id = ?", (status, note, until, at, at, request_id))

@@ -89,7 +89,7 @@ def render(period: str, report: dict, lists: dict) -> str:
 
 
 def _announce(ctx, period: str, report: dict, markdown: str) -> list[dict]:
-    from ..delivery import announce
+    from ..api.outbox import announce
     from ..messages.model import Notification
 
     day = report["until"][:10]

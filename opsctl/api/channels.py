@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..context import Context, ensure
 from ..errors import InvalidInput
 from ..scrub import scrub
-from . import registry
-from .base import DeliveryError
+from ..channels import registry
+from ..channels.base import DeliveryError
 
 FILTER_KEYS = ("impacts", "types", "services", "projects", "subjects", "purposes", "mention")
 

@@ -1,7 +1,7 @@
-"""The `opsctl` command sends Slack and Notion from two processes at once (delivery/forked.py).
+"""The real `opsctl` command sends Slack, Notion and the hook at once (one thread each) and records each.
 
-In-process tests use threads; these run the real command, where the fork path is taken, and check
-that what the children record is what the threaded path would have recorded.
+These once covered the forking sender (removed in 0.2.0: it did not pay, see bench/bench_delivery.py);
+they still check that the real command delivers every channel exactly once and records it.
 """
 
 from __future__ import annotations

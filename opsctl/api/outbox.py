@@ -1,0 +1,127 @@
+"""The outbox as a library: send what was queued, `deliver`, `outbox list|retry`, and dead letters.
+
+A delivery that goes dead raises its own system_error, so no failure is silent. The error is
+about "opsctl channel: <name>"; routing never sends it to that channel, and while it is open
+further failures only count occurrences (the ledger de-duplicates), so a broken channel yields
+one alarm, not a storm. The alarm's own deliveries, should they die too, are recorded
+(`track_error`) but not announced again: a failure while reporting a failure cannot loop.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..clock import now, to_iso
+from ..context import Context, ensure
+from ..errors import InvalidInput
+from ..ledger import outbox_table, transaction
+from ..routing import channel_service
+
+STATUSES = ("queued", "sending", "sent", "dead")
+
+
+def send_now(ctx: Context, plan: list[dict], *, report_dead: bool = True) -> list[dict]:
+    """After the commit: try the rows `delivery.enqueue` wrote; raise an error for any that died."""
+    if not plan:
+        return []
+    from ..delivery import send
+
+    result = send(ctx, plan)
+    raise_dead_letters(ctx, result["gone_dead"], announce=report_dead)
+    return result["deliveries"]
+
+
+def announce(ctx: Context, notification, *, subject: str, subject_id: int | None, event_id: int | None,
+             purpose: str, channels: list[str] | None = None) -> list[dict]:
+    """For notices that change no state (digests, improvements): queue in a transaction of their own, then send."""
+    from ..delivery import enqueue
+
+    with transaction(ctx.conn):
+        plan = enqueue(ctx, notification, subject=subject, subject_id=subject_id, event_id=event_id,
+                       purpose=purpose, channels=channels)
+    return send_now(ctx, plan)
+
+
+def deliver(*, limit: int | None = None, ctx: Context | None = None) -> dict:
+    """`opsctl deliver`: send every due delivery, then raise what went dead."""
+    from ..delivery import drain
+
+    ctx = ensure(ctx)
+    result = drain(ctx, limit=limit)
+    raise_dead_letters(ctx, result.pop("gone_dead"))
+    return result
+
+
+def raise_dead_letters(ctx: Context, dead: list[dict], *, announce: bool = True) -> None:
+    """One system_error per channel whose deliveries just went dead."""
+    from ..errors import OpsctlError
+    from .errors import notify_error, track_error
+
+    by_channel: dict[str, list] = {}
+    for item in dead:
+        by_channel.setdefault(item["channel"], []).append(item)
+    for name, items in by_channel.items():
+        last = items[-1]
+        what = f"{last['about']} ({last['purpose']})" if last["subject_id"] is not None else last["purpose"]
+        details = (f"{len(items)} deliver{'y' if len(items) == 1 else 'ies'} to {name} gave up, "
+                   f"last for {what}: {last['error']}")
+        options = [f"Fix {name} as the message says, then run `opsctl outbox retry --dead`",
+                   f"Turn {name} off in opsctl.yaml (channels: {{{name}: {{enabled: false}}}})"]
+        try:
+            if announce:
+                notify_error("system_error", channel_service(name), details, "warning", options,
+                             recommendation="Option 1", source="outbox", ctx=ctx, _report_dead=False)
+            else:
+                track_error("system_error", channel_service(name), impact="warning", details=details,
+                            source="outbox", ctx=ctx)
+        except OpsctlError as exc:
+            print(f"opsctl: could not record the failure of {name}: {exc.message}", file=sys.stderr)
+
+
+def list_deliveries(*, status: str | None = None, channel: str | None = None, limit: int | None = 50,
+                    ctx: Context | None = None) -> list[dict]:
+    wanted = None
+    if status:
+        wanted = [s.strip() for s in status.split(",")]
+        bad = [s for s in wanted if s not in STATUSES + ("pending",)]
+        if bad:
+            raise InvalidInput(f"invalid delivery status {bad[0]!r}; valid: {', '.join(STATUSES)}, pending")
+        wanted = [s for w in wanted for s in (("queued", "sending") if w == "pending" else (w,))]
+    ctx = ensure(ctx)
+    return [_public(row) for row in outbox_table.query(ctx.conn, statuses=wanted, channel=channel, limit=limit)]
+
+
+def _public(row) -> dict:
+    data = dict(row)
+    note = json.loads(data.pop("payload")).get("notification") or {}
+    data["about"] = note.get("id")
+    data["title"] = note.get("title")
+    data["id"] = f"dlv-{row['id']}"
+    return data
+
+
+def requeue(ids: list[str] | None = None, *, dead: bool = False, ctx: Context | None = None) -> dict:
+    """Give dead (or any not-sent) deliveries a fresh set of attempts, due now."""
+    numbers = [_number(i) for i in ids or []]
+    if not numbers and not dead:
+        raise InvalidInput("name the deliveries to retry (dlv-12 or 12) or pass --dead for every dead one")
+    ctx = ensure(ctx)
+    with transaction(ctx.conn):
+        if numbers:
+            found = outbox_table.statuses(ctx.conn, numbers)
+            missing = [n for n in numbers if n not in found]
+            if missing:
+                raise InvalidInput(f"no delivery dlv-{missing[0]}; see `opsctl outbox list`")
+            sent = [n for n in numbers if found[n] == "sent"]
+            if sent:
+                raise InvalidInput(f"dlv-{sent[0]} was already sent; nothing to retry")
+        count = outbox_table.requeue(ctx.conn, ids=numbers or None, at=to_iso(now()))
+    return {"requeued": count}
+
+
+def _number(text: str) -> int:
+    value = str(text).strip().lower().removeprefix("dlv-").removeprefix("#")
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput(f"invalid delivery id {text[:80]!r}; expected dlv-N or N, e.g. dlv-12")
+    return int(value)

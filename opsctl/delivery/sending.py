@@ -1,0 +1,238 @@
+"""Send claimed deliveries and write down what happened: the one send-and-record path.
+
+    claim (compare-and-set) → threads send, each try re-checking the claim → record each outcome
+                              ↑ a heartbeat renews the lease while they run
+
+Every channel runs in its own thread inside one time budget, so one slow or failing channel never
+holds up another; results are recorded one by one as they arrive (the window in which a crash
+leaves an outcome unknown stays as small as the network allows). A send still running when the
+budget is spent is not waited for: its claim stays with this process until it exits, then the
+next `opsctl deliver` takes it over (see `owner`). Within a run, transient failures are tried
+again (`tries`), with short backoff or the server's Retry-After while it fits the deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..channels.base import Channel, DeliveryError, Outgoing, Permanent, Sent, Transient
+from ..clock import now, to_iso
+from ..ledger import outbox_table, transaction
+from ..messages.model import Notification
+from ..scrub import scrub
+from . import owner
+
+GRACE = 0.5  # seconds past the deadline we wait for a send that is finishing
+RESULT = {"sent": "sent", "dead": "failed", "failed": "failed", "queued": "queued"}
+
+
+@dataclass
+class Job:
+    row: object  # the claimed deliveries row
+    channel: Channel
+    out: Outgoing
+    token: str
+
+
+def later(seconds: float) -> str:
+    return to_iso(now() + timedelta(seconds=seconds))
+
+
+def new_token() -> str:
+    return os.urandom(16).hex()
+
+
+def claim(ctx, rules, *, ids: list[int] | None, limit: int) -> tuple[str, list]:
+    """Claim due rows (only `ids` when given, else any due, plus claims whose owner is gone)."""
+    token, me, at = new_token(), owner.me(), to_iso(now())
+    until = later(rules.lease)
+    with transaction(ctx.conn):
+        rows = outbox_table.claim(ctx.conn, ids=ids, limit=limit, token=token, owner=me, until=until, at=at)
+        if ids is None and len(rows) < limit:
+            for stale in outbox_table.claimed_due(ctx.conn, at=at, limit=limit - len(rows)):
+                expired = (now() - _parse(stale["claimed_until"])).total_seconds() if stale["claimed_until"] else 0
+                if owner.gone(stale["claim_owner"], lease_expired_for=expired):
+                    row = outbox_table.take_over(ctx.conn, stale["id"], old_token=stale["claim_token"], token=token,
+                                                 owner=me, until=until)
+                    if row is not None:
+                        rows.append(row)
+    return token, rows
+
+
+def _parse(text: str):
+    from ..clock import parse_iso
+
+    return parse_iso(text)
+
+
+def outgoing(conn, row, channel: Channel) -> Outgoing:
+    payload = json.loads(row["payload"])
+    return Outgoing(
+        subject=row["subject"], subject_id=row["subject_id"], purpose=row["purpose"],
+        notification=Notification.from_payload(payload["notification"]), record=payload.get("record"),
+        mention=payload.get("mention"), ref=outbox_table.refs(conn, row["subject"], row["subject_id"], channel.channel),
+        delivery_id=row["id"], cache=outbox_table.cache(conn, f"{channel.name}:"), attempt=row["attempts"],
+        earlier=outbox_table.has_earlier(conn, row),
+    )
+
+
+def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) -> list[dict]:
+    """Send claimed `rows` and record each outcome; one {id, channel, status[, error]} per row.
+
+    status: sent, queued (tried again later), failed (permanent: dead now), dead (out of attempts).
+    """
+    outcomes, jobs = [], []
+    for row in rows:
+        channel = channels.get(row["channel"])
+        problem = "is not configured here" if channel is None else channel.missing()
+        if problem:
+            error = f"channel {row['channel']}: {problem}"
+            outcomes.append(_failed(ctx, row["id"], row["channel"], token, Transient(error), rules))
+            continue
+        jobs.append(Job(row, channel, outgoing(ctx.conn, row, channel), token))
+    if not jobs:
+        return outcomes
+    held = outbox_table.holding(ctx.conn, [job.row["id"] for job in jobs], token)  # right before the network
+    jobs = [job for job in jobs if job.row["id"] in held]
+    beat = Heartbeat(ctx, [job.row["id"] for job in jobs], token, rules)
+    try:
+        for job, result in _send_all(jobs, beat, rules):
+            beat.done(job.row["id"])
+            if isinstance(result, Sent):
+                ref_key = (job.out.subject, job.out.subject_id, job.channel.channel) if job.out.subject_id is not None \
+                    else None
+                with transaction(ctx.conn):
+                    mine = outbox_table.mark_sent(ctx.conn, job.row["id"], token, at=to_iso(now()),
+                                                  remote_id=result.remote_id, ref=result.ref, ref_key=ref_key,
+                                                  cache=result.cache)
+                outcomes.append({"id": job.row["id"], "channel": job.channel.channel,
+                                 "status": "sent" if mine else "queued"})
+            else:
+                outcomes.append(_failed(ctx, job.row["id"], job.channel.channel, token, result, rules, job.channel))
+    finally:
+        beat.stop()
+    seen = {o["id"] for o in outcomes}
+    outcomes += [{"id": job.row["id"], "channel": job.channel.channel, "status": "queued",
+                  "error": "still sending when the time budget ran out; `opsctl deliver` will finish it"}
+                 for job in jobs if job.row["id"] not in seen]
+    return outcomes
+
+
+def _failed(ctx, row_id: int, name: str, token: str, exc: DeliveryError, rules, channel: Channel | None = None) -> dict:
+    """Queue a transient failure for a later attempt; a permanent one, or the last attempt, is dead."""
+    error = scrub(channel.redact(exc.message) if channel else exc.message)[:1000]
+    with transaction(ctx.conn):
+        tried = outbox_table.attempts(ctx.conn, row_id, token)
+        if tried is None:  # no longer ours (cannot happen while we live; recorded by its new owner)
+            return {"id": row_id, "channel": name, "status": "queued", "error": error}
+        status = "failed" if not exc.transient else "dead" if tried >= rules.max_attempts else "queued"
+        due = later(rules.next_delay(tried, exc.retry_after)) if status == "queued" else None
+        outbox_table.release(ctx.conn, row_id, status="queued" if status == "queued" else "dead", error=error, due=due)
+    return {"id": row_id, "channel": name, "status": status, "error": error}
+
+
+class Heartbeat:
+    """Renews the lease of the claims in flight, and answers "is this claim still ours?" for the senders.
+
+    SQLite connections belong to one thread: the heartbeat and each sender thread open their own,
+    on first use (a send that succeeds at its first try never opens one).
+    """
+
+    def __init__(self, ctx, ids: list[int], token: str, rules):
+        self.settings, self.token, self.rules = ctx.settings, token, rules
+        self.left = set(ids)
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.local = threading.local()
+        threading.Thread(target=self._run, name="opsctl-lease", daemon=True).start()
+
+    def _connection(self):
+        if getattr(self.local, "conn", None) is None:
+            from ..ledger import connect
+
+            self.local.conn = connect(self.settings.db_path)
+        return self.local.conn
+
+    def _run(self) -> None:
+        interval = max(1.0, self.rules.lease / 3)
+        while not self.stopped.wait(interval):
+            with self.lock:
+                ids = sorted(self.left)
+            if not ids:
+                continue
+            try:
+                conn = self._connection()
+                with transaction(conn):
+                    outbox_table.renew(conn, ids, token=self.token, until=later(self.rules.lease))
+            except Exception:  # noqa: BLE001 - a missed beat only shortens the lease
+                pass
+
+    def holds(self, row_id: int) -> bool:
+        try:
+            return outbox_table.holds(self._connection(), row_id, self.token)
+        except Exception:  # noqa: BLE001 - cannot tell: do not send on a claim we cannot confirm
+            return False
+
+    def done(self, row_id: int) -> None:
+        with self.lock:
+            self.left.discard(row_id)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def _send_all(jobs: list[Job], beat: Heartbeat, rules):
+    """Yield (job, Sent | DeliveryError) as each finishes, until the budget (plus a grace) is spent."""
+    deadline = time.monotonic() + rules.budget
+    results: queue.Queue = queue.Queue()
+
+    def work(job: Job) -> None:
+        try:
+            outcome = _with_retries(job, beat, deadline, rules)
+        except DeliveryError as exc:
+            outcome = exc
+        except BaseException as exc:  # noqa: BLE001 - a thread must always report back
+            try:
+                outcome = job.channel.classify(exc)
+            except Exception:  # noqa: BLE001 - e.g. the channel's client library is not installed
+                outcome = Permanent(f"{job.channel.channel}: {type(exc).__name__}: {exc}")
+        results.put((job, outcome))
+
+    # hooks first: a subprocess starts on another core while the others import their clients
+    for job in sorted(jobs, key=lambda j: j.channel.name != "notify_user"):
+        threading.Thread(target=work, args=(job,), name=f"opsctl-send-{job.channel.channel}", daemon=True).start()
+    for _ in jobs:
+        try:
+            yield results.get(timeout=max(0.01, deadline + GRACE - time.monotonic()))
+        except queue.Empty:
+            return
+
+
+def _with_retries(job: Job, beat: Heartbeat, deadline: float, rules) -> Sent:
+    """Up to `rules.tries` tries of one delivery before the deadline; the last failure is raised."""
+    for number in range(1, max(1, rules.tries) + 1):
+        left = deadline - time.monotonic()
+        if left < 0.2:
+            raise Transient(f"{job.channel.channel}: no time left in this run")
+        if number > 1 and not beat.holds(job.row["id"]):  # the claim moved on: never send on it
+            raise Transient(f"{job.channel.channel}: claim taken over by another process")
+        job.out.tried += 1
+        try:
+            return job.channel.send(job.out, timeout=min(rules.timeout, left))
+        except Exception as exc:  # noqa: BLE001 - library errors become Transient / Permanent
+            error = exc if isinstance(exc, DeliveryError) else job.channel.classify(exc)
+        if not error.transient or error.later_only or number >= rules.tries:
+            raise error
+        wait = error.retry_after if error.retry_after is not None else min(4.0, 0.25 * 2 ** (number - 1))
+        wait += random.uniform(0, 0.25) if error.retry_after is None else 0
+        if time.monotonic() + wait + 0.2 >= deadline:
+            raise error
+        time.sleep(wait)
+    raise Transient(f"{job.channel.channel}: not sent")  # pragma: no cover - the loop always returns or raises

@@ -1,0 +1,202 @@
+"""Queries on the outbox: `deliveries` (one row per event and channel), `remote_refs` and `kv`.
+
+Row statuses: queued → sending (claimed) → sent | queued (retry later) | dead.
+A claim is a random token, an owner ("<boot id>:<pid>:<process start>") and a lease
+(`claimed_until`, renewed while the send runs). `next_attempt_at` of a claimed row is its lease,
+so one indexed condition finds both the rows that are due and the claims to look at again.
+Every claim is a compare-and-set UPDATE … RETURNING, so two processes never hold one row.
+Deliveries about one record go out in order per channel: a row waits while an older one for
+the same record and channel is still pending.
+
+Every function takes `conn`; the callers own the transactions (`with transaction(conn):`).
+"""
+
+from __future__ import annotations
+
+import json
+
+PENDING = "('queued', 'sending')"
+_SAME_RECORD = ("o.subject = d.subject AND o.channel = d.channel"
+                " AND (o.subject_id = d.subject_id OR (o.subject_id IS NULL AND d.subject_id IS NULL))")
+_OLDER_PENDING = f"EXISTS (SELECT 1 FROM deliveries o WHERE {_SAME_RECORD} AND o.id < d.id AND o.status IN {PENDING})"
+
+
+def insert(conn, row: dict, *, due: str, at: str) -> tuple[int, bool]:
+    """Queue one delivery; (id, True) when written now, (id, False) when this (event, channel) already was."""
+    inserted = conn.execute(
+        "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, payload, status, attempts,"
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)"
+        " ON CONFLICT (event_id, channel) DO NOTHING RETURNING id",
+        (row["event_id"], row["subject"], row["subject_id"], row["channel"], row["purpose"],
+         json.dumps(row["payload"], ensure_ascii=False), due, at)).fetchone()
+    if inserted is not None:
+        return inserted["id"], True
+    existing = conn.execute("SELECT id FROM deliveries WHERE event_id = ? AND channel = ?",
+                            (row["event_id"], row["channel"])).fetchone()
+    return existing["id"], False
+
+
+def any_due(conn, at: str) -> bool:
+    return conn.execute(f"SELECT 1 FROM deliveries WHERE status IN {PENDING} AND next_attempt_at <= ? LIMIT 1",
+                        (at,)).fetchone() is not None
+
+
+def claim(conn, *, ids: list[int] | None, limit: int, token: str, owner: str, until: str, at: str) -> list:
+    """Take queued rows that are due (only `ids`, when given) for `owner`; returns the claimed rows."""
+    only, params = "", []
+    if ids is not None:
+        if not ids:
+            return []
+        only = f" AND d.id IN ({', '.join('?' * len(ids))})"
+        params = list(ids)
+    rows = conn.execute(
+        "UPDATE deliveries SET status = 'sending', claim_token = ?, claim_owner = ?, claimed_until = ?,"
+        " next_attempt_at = ?, attempts = attempts + 1 WHERE id IN ("
+        "  SELECT d.id FROM deliveries d WHERE d.status = 'queued' AND d.next_attempt_at <= ?"
+        f"  {only} AND NOT {_OLDER_PENDING} ORDER BY d.next_attempt_at, d.id LIMIT ?)"
+        " RETURNING *", (token, owner, until, until, at, *params, limit)).fetchall()
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def claimed_due(conn, *, at: str, limit: int) -> list:
+    """Claims whose lease ran out: the caller decides whether their owner is really gone."""
+    return conn.execute("SELECT id, claim_token, claim_owner, claimed_until FROM deliveries"
+                        " WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                        (at, limit)).fetchall()
+
+
+def take_over(conn, row_id: int, *, old_token: str | None, token: str, owner: str, until: str):
+    """Move a claim from a gone owner to us (compare-and-set on its token); the row, or None."""
+    return conn.execute(
+        "UPDATE deliveries SET claim_token = ?, claim_owner = ?, claimed_until = ?, next_attempt_at = ?,"
+        " attempts = attempts + 1 WHERE id = ? AND status = 'sending'"
+        " AND (claim_token = ? OR (? IS NULL AND claim_token IS NULL)) RETURNING *",
+        (token, owner, until, until, row_id, old_token, old_token)).fetchone()
+
+
+def renew(conn, ids: list[int], *, token: str, until: str) -> int:
+    """The heartbeat: push the lease of our claims forward."""
+    if not ids:
+        return 0
+    marks = ", ".join("?" * len(ids))
+    return conn.execute(f"UPDATE deliveries SET claimed_until = ?, next_attempt_at = ? WHERE id IN ({marks})"
+                        " AND claim_token = ? AND status = 'sending'", (until, until, *ids, token)).rowcount
+
+
+def holds(conn, row_id: int, token: str) -> bool:
+    """Is the claim still ours? Asked right before each network call."""
+    return conn.execute("SELECT 1 FROM deliveries WHERE id = ? AND claim_token = ? AND status = 'sending'",
+                        (row_id, token)).fetchone() is not None
+
+
+def holding(conn, ids: list[int], token: str) -> set[int]:
+    """Which of `ids` are still claimed by `token`."""
+    if not ids:
+        return set()
+    marks = ", ".join("?" * len(ids))
+    return {r["id"] for r in conn.execute(f"SELECT id FROM deliveries WHERE id IN ({marks}) AND claim_token = ?"
+                                          " AND status = 'sending'", (*ids, token))}
+
+
+def get(conn, row_id: int):
+    return conn.execute("SELECT * FROM deliveries WHERE id = ?", (row_id,)).fetchone()
+
+
+def statuses(conn, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    return {r["id"]: r["status"] for r in conn.execute(f"SELECT id, status FROM deliveries WHERE id IN ({marks})",
+                                                       list(ids))}
+
+
+def has_earlier(conn, row) -> bool:
+    """Did an earlier delivery about the same record go to this channel (a first try may have landed)?"""
+    return conn.execute(
+        "SELECT 1 FROM deliveries WHERE subject = ? AND channel = ? AND id < ?"
+        " AND (subject_id = ? OR (? IS NULL AND subject_id IS NULL)) LIMIT 1",
+        (row["subject"], row["channel"], row["id"], row["subject_id"], row["subject_id"])).fetchone() is not None
+
+
+def mark_sent(conn, row_id: int, token: str, *, at: str, remote_id: str | None, ref: dict | None,
+              ref_key: tuple | None, cache: dict | None) -> bool:
+    """Record a send; False when the row is no longer ours."""
+    changed = conn.execute(
+        "UPDATE deliveries SET status = 'sent', sent_at = ?, remote_id = ?, last_error = NULL, claim_token = NULL,"
+        " claim_owner = NULL, claimed_until = NULL, next_attempt_at = NULL WHERE id = ? AND claim_token = ?",
+        (at, remote_id, row_id, token)).rowcount
+    if changed and ref and ref_key:
+        conn.execute(
+            "INSERT INTO remote_refs (subject, subject_id, channel, remote_id, data) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (subject, subject_id, channel) DO UPDATE SET remote_id = excluded.remote_id,"
+            " data = excluded.data", (*ref_key, remote_id or "", json.dumps(ref)))
+    for key, value in (cache or {}).items():
+        conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+                     " SET value = excluded.value, updated_at = excluded.updated_at", (key, value, at))
+    return bool(changed)
+
+
+def attempts(conn, row_id: int, token: str) -> int | None:
+    row = conn.execute("SELECT attempts FROM deliveries WHERE id = ? AND claim_token = ?", (row_id, token)).fetchone()
+    return None if row is None else row["attempts"]
+
+
+def release(conn, row_id: int, *, status: str, error: str, due: str | None) -> None:
+    """End our claim: back to `queued` (due again at `due`) or `dead`."""
+    conn.execute("UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?, claim_token = NULL,"
+                 " claim_owner = NULL, claimed_until = NULL WHERE id = ?", (status, error, due, row_id))
+
+
+def refs(conn, subject: str, subject_id: int | None, channel: str) -> dict | None:
+    if subject_id is None:
+        return None
+    row = conn.execute("SELECT remote_id, data FROM remote_refs WHERE subject = ? AND subject_id = ? AND channel = ?",
+                       (subject, subject_id, channel)).fetchone()
+    return {"remote_id": row["remote_id"], "data": json.loads(row["data"] or "null")} if row else None
+
+
+def cache(conn, prefix: str) -> dict:
+    rows = conn.execute("SELECT key, value FROM kv WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff"))
+    return {row["key"]: row["value"] for row in rows}
+
+
+# --- `opsctl outbox list|retry` -------------------------------------------------------------------
+
+LIST_COLUMNS = ("id, event_id, subject, subject_id, channel, purpose, status, attempts, next_attempt_at,"
+                " claimed_until, claim_owner, last_error, remote_id, created_at, sent_at, payload")
+
+
+def query(conn, *, statuses: list[str] | None, channel: str | None, limit: int | None) -> list:
+    where, params = [], []
+    if statuses:
+        where.append(f"status IN ({', '.join('?' * len(statuses))})")
+        params += statuses
+    if channel:
+        where.append("channel = ?")
+        params.append(channel)
+    sql = f"SELECT {LIST_COLUMNS} FROM deliveries" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+    return conn.execute(sql, params).fetchall()
+
+
+def requeue(conn, *, ids: list[int] | None, at: str) -> int:
+    """Fresh attempts, due now: the named rows (never one being sent) or, with ids None, every dead one."""
+    if ids is not None:
+        marks = ", ".join("?" * len(ids))
+        where, params = f"id IN ({marks}) AND status != 'sending'", list(ids)
+    else:
+        where, params = "status = 'dead'", []
+    return conn.execute(
+        "UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = ?, claim_token = NULL,"
+        f" claim_owner = NULL, claimed_until = NULL WHERE {where}", (at, *params)).rowcount
+
+
+def counts(conn, *, since: str) -> dict:
+    """Backlog figures: pending, processing, dead, sent since `since`."""
+    row = conn.execute(
+        "SELECT SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS pending,"
+        " SUM(CASE WHEN status = 'sending' THEN 1 ELSE 0 END) AS processing,"
+        " SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead,"
+        " SUM(CASE WHEN status = 'sent' AND sent_at >= ? THEN 1 ELSE 0 END) AS sent_recently FROM deliveries",
+        (since,)).fetchone()
+    return {k: row[k] or 0 for k in ("pending", "processing", "dead", "sent_recently")}
