@@ -41,7 +41,8 @@ def active_for(conn, error, at: str):
 
 
 def held(ctx, subject: str, subject_id: int | None, purpose: str) -> list[dict] | None:
-    """For announce: None to go ahead, else the `skipped` deliveries of a notice a silence holds."""
+    """For enqueue (inside the change's transaction): None to go ahead, else the `skipped` deliveries
+    of a notice a silence holds; the hold is counted and written to the error's history."""
     if subject != "error" or subject_id is None or purpose not in HELD_PURPOSES:
         return None
     from .ledger import errors_table
@@ -53,11 +54,10 @@ def held(ctx, subject: str, subject_id: int | None, purpose: str) -> list[dict] 
     if silence is None:
         return None
     name = format_id("silence", silence["id"])
-    with transaction(ctx.conn):
-        silences_table.count_held(ctx.conn, silence["id"])
-        add_event(ctx.conn, "error", subject_id, "silenced", at=at, actor="opsctl",
-                  note=f"{purpose} held by {name} until {silence['ends_at'][:16]}Z ({silence['reason']})",
-                  data={"silence": name, "purpose": purpose})
+    silences_table.count_held(ctx.conn, silence["id"])
+    add_event(ctx.conn, "error", subject_id, "silenced", at=at, actor="opsctl",
+              note=f"{purpose} held by {name} until {silence['ends_at'][:16]}Z ({silence['reason']})",
+              data={"silence": name, "purpose": purpose})
     return [{"channel": "silence", "status": "skipped", "error": f"silenced by {name} until {silence['ends_at']}"}]
 
 

@@ -27,8 +27,6 @@ def test_fresh_ledger_schema(tmp_path):
     assert {"id", "fingerprint", "type", "service", "project", "impact", "status", "occurrences", "first_seen",
             "last_seen", "notified_at", "acknowledged_at", "resolved_at", "resolution_seconds",
             "priority", "chain_step", "snoozed_until"} <= columns
-
-            "last_seen", "notified_at", "acknowledged_at", "resolved_at", "resolution_seconds"} <= columns
     outbox = {row[1] for row in conn.execute("PRAGMA table_info(deliveries)")}
     assert {"claim_token", "claim_owner", "claimed_until", "next_attempt_at", "attempts"} <= outbox
 

@@ -61,6 +61,10 @@ def kv_put(conn: sqlite3.Connection, key: str, value: str) -> None:
     from ..clock import now_iso
     from . import transaction
 
+    sql = ("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+           " SET value = excluded.value, updated_at = excluded.updated_at")
+    if conn.in_transaction:  # part of the caller's write (e.g. a notice being queued)
+        conn.execute(sql, (key, value, now_iso()))
+        return
     with transaction(conn):
-        conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-                     " SET value = excluded.value, updated_at = excluded.updated_at", (key, value, now_iso()))
+        conn.execute(sql, (key, value, now_iso()))
