@@ -9,6 +9,9 @@ from opsctl import clock
 from opsctl.jobs.service import run_job
 from tests.delivery_support import slack_env  # noqa: F401
 from tests.people_support import no_mail_env, write_config  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 # pasted from the job runbook, as written there
 RUNBOOK = '''

@@ -9,6 +9,8 @@ from tests.fakes.sendgrid import SendGridFake
 from tests.fakes.smtp import SmtpFake, LoopbackCA
 from tests.people_support import BLOCKING, deliveries, no_mail_env  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 @pytest.fixture
 def ca(tmp_path):

@@ -12,6 +12,8 @@ import pytest
 from opsctl import notify_error
 from tests.delivery_support import NOTIFY_ARGS, blocking, deliveries, hook, outbox_rows, write_config  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 def test_hook_command_gets_the_notify_user_json_on_stdin(hook):
     result = notify_error(**blocking(recommendation="Option 1 (fastest)"))

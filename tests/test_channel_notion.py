@@ -8,6 +8,9 @@ from opsctl import log_improvement, notify_error, request_integration, update_er
 from opsctl.messages import notion_blocks
 from opsctl.messages.model import Notification
 from tests.delivery_support import blocking, deliveries, notion_env, outbox_rows, pages_in  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def _texts(blocks: list) -> str:
@@ -70,8 +73,13 @@ def test_stale_cached_schema_is_asked_again(notion_env):
     from opsctl.context import Context
 
     notify_error(**blocking(service="A"))
-    Context().conn.execute("UPDATE kv SET value = json_set(value, '$.data_source_id', "
-                           "'00000000-0000-0000-0000-000000000000') WHERE key LIKE 'notion:%'")
+    import json
+
+    conn = Context().conn
+    for row in conn.execute("SELECT key, value FROM kv WHERE key LIKE 'notion:%'").fetchall():
+        cached = json.loads(row["value"])
+        cached["data_source_id"] = "00000000-0000-0000-0000-000000000000"  # the schema moved under us
+        conn.execute("UPDATE kv SET value = ? WHERE key = ?", (json.dumps(cached), row["key"]))
     result = notify_error(**blocking(service="B"))
     assert deliveries(result) == {"notion": "sent"} and len(pages_in(notion_env, "errors")) == 2
 

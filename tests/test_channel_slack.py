@@ -8,6 +8,9 @@ from opsctl import notify_error, update_error
 from opsctl.messages import slack_blocks
 from opsctl.messages.model import Notification
 from tests.delivery_support import blocking, deliveries, outbox_rows, slack_env  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def test_blocking_error_is_posted_with_blocks_mention_and_fallback(slack_env):

@@ -9,6 +9,8 @@ from opsctl.escalation.tick import tick
 from tests.fakes.twilio import TwilioFake
 from tests.people_support import BLOCKING, deliveries, no_mail_env  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 SID = "AC" + "1" * 32
 
 

@@ -10,6 +10,9 @@ import time
 from collections import Counter
 
 from tests.kill_support import REPO, notify_args, start_fakes
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 BURST = 30  # bench/bench_delivery.py --processes 200 runs the big one
 

@@ -17,6 +17,7 @@ from tests.conftest import REPO
 from tests.delivery_support import notion_env, outbox_rows, slack_env  # noqa: F401
 from tests.fakes import SlackFake
 
+
 START = "2026-03-02T09:00:00Z"
 LATER = "2026-03-02T09:30:00Z"  # past every backoff and every claim's lease
 

@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 from tests.delivery_support import hook, notion_env, pages_in, slack_env  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def _run(run_cli, *args) -> dict:

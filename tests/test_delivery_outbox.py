@@ -10,6 +10,9 @@ from datetime import timedelta
 from opsctl import clock, notify_error, update_error
 from opsctl.context import Context
 from opsctl.api.outbox import deliver
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def drain(ctx):

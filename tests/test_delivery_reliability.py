@@ -8,6 +8,8 @@ from opsctl import clock, notify_error
 from opsctl.channels.http import retry_after
 from tests.delivery_support import T0, blocking, deliveries, later, notion_env, outbox_rows, slack_env  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 @pytest.mark.parametrize("value, seconds", [
     ("30", 30.0), ("31536000", 3600.0), ("1e20", 3600.0), ("inf", 3600.0), ("-5", 0.0), ("nan", None),

@@ -12,6 +12,8 @@ from opsctl.messages.model import Notification
 from opsctl.routing import route
 from tests.delivery_support import blocking, deliveries, hook, outbox_rows, slack_env, write_config  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 class Fake:
     def __init__(self, channel, name="webhook", **options):

@@ -6,6 +6,8 @@ import json
 import sys
 
 from opsctl import doctor as doctor_module
+import pytest
+
 
 
 def _doctor(cli, env=None):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from opsctl import update_error
 from tests.escalation_support import announced, blocking, events, frozen, move, row, write_config  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def _cycle(minute: int) -> dict:

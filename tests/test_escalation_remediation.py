@@ -11,6 +11,8 @@ from opsctl.escalation import remediation
 from opsctl.escalation.tick import tick
 from tests.escalation_support import announced, at, events, frozen, move, row, write_config  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 def _config(script: str, *, service: str = "Scraper API", timeout: str = "20s") -> None:
     command = [sys.executable, "-c", script]

@@ -11,6 +11,8 @@ import pytest
 
 from tests.kill_support import CHANNELS, run_trials
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 TRIALS = 6
 
 

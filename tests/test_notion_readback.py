@@ -8,6 +8,9 @@ from opsctl import clock, notify_error, update_error
 from opsctl.api.errors import show_error
 from opsctl.escalation.tick import tick
 from tests.delivery_support import blocking, notion_env  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 ALICE = "7f0e0000-0000-4000-8000-00000000a11c"
 

@@ -13,6 +13,8 @@ from tests.delivery_support import slack_env  # noqa: F401
 from tests.fakes.smtp import SmtpFake
 from tests.people_support import BLOCKING, no_mail_env, write_config  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 CONFIG = """
 people:
   oncall: {email: oncall@example.com, phone: "+15550100", slack: U0ONCALL}

@@ -10,6 +10,9 @@ from opsctl.escalation.tick import tick
 from opsctl.reports.postmortem import postmortem
 from opsctl.reports.stats import stats
 from tests.escalation_support import announced, blocking, events, frozen, move  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def test_an_agent_may_resolve_without_a_postmortem_but_the_gap_is_recorded(frozen, announced, run_cli):

@@ -6,6 +6,9 @@ import opsctl
 from opsctl import clock
 from opsctl.api.errors import show_error
 from opsctl.ledger import samples_table
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def test_repeat_reports_keep_the_first_details_and_sample_each():

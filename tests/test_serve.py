@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import sqlite3
 import subprocess
 import threading
 
 from tests.serve_support import TOKEN, served, start  # noqa: F401 - fixture
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 REPORT = {"type": "api_limit", "service": "Scraper API", "details": "Free tier limit reached (1000/1000)",
           "impact": "blocking", "options": ["New API key", "Upgrade account"], "project": "AU Research"}
@@ -62,7 +66,10 @@ def test_warning_dead_delivery_and_failing_probe_each_degrade(served, cli, isola
     assert served.get("/api/status").json()["status"] == "degraded"
     cli.json("update-error", "--error-id", "1", "--status", "resolved", "--solution", "raised the limit")
     assert served.get("/api/status").json()["status"] == "operational"
-    conn = sqlite3.connect(isolated_home / "ledger.db")  # the states other commands leave behind
+    from opsctl.ledger import connect
+    from opsctl.settings import Settings
+
+    conn = connect(Settings.load())  # the states other commands leave behind, on either backend
     conn.execute("INSERT INTO deliveries (subject, channel, purpose, payload, status, created_at)"
                  " VALUES ('error', 'slack', 'notify', '{}', 'dead', '2026-01-01T00:00:00Z')")
     conn.commit()
@@ -248,7 +255,8 @@ def test_metrics_json_endpoints(served, cli):
     assert jobs[0]["job"] == "nightly" and jobs[0]["success_rate"] == 1.0
     assert jobs[0]["metrics"] == {"rows": 120.0, "valid_pct": 98.5}
     system = served.get("/api/metrics/system").json()
-    assert system["version"] and system["uptime_seconds"] >= 0 and system["ledger"]["backend"] == "sqlite"
+    assert system["version"] and system["uptime_seconds"] >= 0 and system["ledger"]["backend"] == (
+        "postgresql" if os.environ.get("OPSCTL_DB", "").startswith("postgresql") else "sqlite")
 
 
 def test_badges(served, cli):

@@ -9,6 +9,9 @@ from opsctl.escalation.tick import tick
 from opsctl.silences import add_silence, list_silences, remove_silence
 from tests.delivery_support import hook  # noqa: F401
 from tests.people_support import BLOCKING, deliveries, write_config  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def at(text: str) -> None:

@@ -9,6 +9,9 @@ from opsctl.api.errors import show_error
 from tests.delivery_support import blocking
 from tests.slack_support import listener, socket_slack  # noqa: F401
 from tests.support import wait_for
+import pytest
+
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
 
 
 def _buttons(message) -> dict:

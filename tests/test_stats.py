@@ -14,6 +14,8 @@ from opsctl.reports.effectiveness import show_improvement
 from opsctl.reports.stats import stats
 from tests.escalation_support import announced, frozen, move  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("ledger_backend")  # every test on SQLite and PostgreSQL
+
 
 @pytest.fixture
 def ledger(frozen, announced):

@@ -157,7 +157,7 @@ class Heartbeat:
         if getattr(self.local, "conn", None) is None:
             from ..ledger import connect
 
-            self.local.conn = connect(self.settings.db_path)
+            self.local.conn = connect(self.settings)
         return self.local.conn
 
     def _run(self) -> None:

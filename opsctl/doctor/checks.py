@@ -78,8 +78,11 @@ def permissions(ctx):
     home = ctx.settings.home
     findings = []
     candidates = [home, home / "spool", home / "logs", home / "locks"]
-    db = ctx.settings.db_path
-    candidates += [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm")]
+    from ..ledger.url import is_postgres
+
+    if not is_postgres(ctx.settings.get("OPSCTL_DB")):  # a PostgreSQL ledger has no local files
+        db = ctx.settings.db_path
+        candidates += [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm")]
     for path in candidates:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
@@ -97,11 +100,11 @@ def ledger(ctx):
     from ..errors import OpsctlError
     from ..ledger.db import quick_check
 
-    db = ctx.settings.db_path
     try:
         conn = ctx.conn
     except OpsctlError as exc:
         return [Finding("ledger", exc.message, "move the file aside or set OPSCTL_DB")]
+    db = conn.where  # the file, or the PostgreSQL URL with its password masked
     found = quick_check(conn)
     if found:
         return [Finding("ledger", f"{db} is damaged: {found[:200]}",

@@ -91,7 +91,11 @@ def _open(path: Path) -> SqliteConnection:
 
 
 def quick_check(conn: sqlite3.Connection) -> str | None:
-    """None when `PRAGMA quick_check` finds the file sound, else what it found (first line)."""
+    """None when `PRAGMA quick_check` finds the file sound, else what it found (first line).
+
+    A PostgreSQL server keeps its own data sound: nothing to check from here."""
+    if conn.backend != "sqlite":
+        return None
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:

@@ -88,3 +88,10 @@ CREATE OR REPLACE FUNCTION julianday(moment TEXT) RETURNS DOUBLE PRECISION
 
 IDENTITY_TABLE = re.compile(r"CREATE\s+TABLE\s+(\w+)\s*\(\s*id\s+INTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT",
                             re.IGNORECASE)
+
+
+def json_number(conn, column: str, key: str) -> str:
+    """SQL for a number stored under `key` in a JSON text column (events.data)."""
+    if conn.backend == "sqlite":
+        return f"json_extract({column}, '$.{key}')"
+    return f"CAST(CAST({column} AS jsonb) ->> '{key}' AS DOUBLE PRECISION)"

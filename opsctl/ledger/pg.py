@@ -149,7 +149,10 @@ def unavailable(url: str, exc: Exception) -> LedgerUnavailable:
 def connect(url: str) -> Connection:
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                              row_factory=_row_factory, application_name="opsctl")
+                              row_factory=_row_factory, application_name="opsctl",
+                              # values bound in the client: `? IS NULL` and untyped parameters work as
+                              # on SQLite, and statements stay plain text (safe behind PgBouncer)
+                              cursor_factory=psycopg.ClientCursor)
     except (psycopg.Error, ValueError) as exc:
         raise unavailable(url, exc) from None
     conn = Connection(raw, url)

@@ -18,6 +18,7 @@ from ..durations import parse_duration
 from ..errors import NotFound
 from ..ids import format_id, parse_id
 from ..ledger import improvements_table
+from ..ledger.dialect import json_number
 from .sql import percentiles
 
 OCCURRENCES = "('created', 'occurred', 'regressed')"
@@ -47,7 +48,7 @@ def _window(conn, match: str, params: list, start: str, end: str) -> dict:
               f" AND e.at < ? AND ({match})")
     occurrences = conn.execute(f"SELECT COUNT(*), COUNT(DISTINCT r.id) {joined} AND e.action IN {OCCURRENCES}",
                                (start, end, *params)).fetchone()
-    resolution = percentiles(conn, "json_extract(e.data, '$.resolution_seconds')",
+    resolution = percentiles(conn, json_number(conn, "e.data", "resolution_seconds"),
                              joined + " AND e.action = 'status' AND e.to_status = 'resolved'", (start, end, *params))
     return {"from": start, "to": end, "occurrences": occurrences[0], "errors": occurrences[1],
             "resolutions": resolution["count"], "median_resolution_seconds": resolution["median"]}

@@ -33,7 +33,7 @@ def percentiles(conn: sqlite3.Connection, value_sql: str, from_where: str, param
     if wanted:
         marks = ", ".join("?" * len(wanted))
         sql = (f"SELECT v, rn FROM (SELECT {value_sql} AS v, ROW_NUMBER() OVER (ORDER BY {value_sql}) AS rn"
-               f" {from_where} AND {value_sql} IS NOT NULL) WHERE rn IN ({marks})")
+               f" {from_where} AND {value_sql} IS NOT NULL) ranked WHERE rn IN ({marks})")
         by_rank = dict((rn, v) for v, rn in conn.execute(sql, (*params, *wanted.values())))
     for p in ps:
         value = by_rank.get(wanted.get(p))

@@ -57,7 +57,8 @@ def system_report(ctx, app=None) -> dict:
     conn = ctx.conn
     report = {
         "timestamp": to_iso(now()), "version": __version__, "python": platform.python_version(),
-        "pid": os.getpid(), "ledger": {"backend": "sqlite", "size_bytes": _size(ctx.settings.db_path)},
+        "pid": os.getpid(), "ledger": {"backend": conn.backend,
+                                       "size_bytes": _size(ctx.settings.db_path) if conn.backend == "sqlite" else None},
         "outbox": q.outbox_by_channel(conn), "probes": q.probes(conn), "quotas": quotas(conn),
     }
     if app is not None:
