@@ -9,7 +9,7 @@
 Names are imported lazily so `import opsctl` stays cheap for the CLI.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
     "notify_error": "opsctl.api.errors",

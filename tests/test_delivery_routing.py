@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -128,6 +129,7 @@ def test_a_third_party_channel_comes_in_through_the_entry_point_group(tmp_path, 
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: opsctl-pager\nVersion: 1.0\n", encoding="utf-8")
     (dist / "entry_points.txt").write_text("[opsctl.channels]\npager = opsctl_pager:PagerChannel\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "opsctl_pager", raising=False)  # a fresh plugin (and SENT) per run
     monkeypatch.setenv("ONCALL_PHONE", "+61 400 000 000")
     write_config("channels:\n  oncall:\n    type: pager\n    number_env: ONCALL_PHONE\n")
     result = notify_error(**blocking())
