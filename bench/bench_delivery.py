@@ -105,7 +105,7 @@ def concurrent(count: int, env: dict, slack, notion) -> dict:
     later = (datetime.now(timezone.utc) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     drained = json.loads(subprocess.run(opsctl_command() + ["deliver", "--json"], env=dict(env, OPSCTL_NOW=later),
                                         capture_output=True, text=True).stdout)
-    listed = json.loads(subprocess.run(opsctl_command() + ["errors", "list", "--json"], env=env, capture_output=True,
+    listed = json.loads(subprocess.run(opsctl_command() + ["errors", "list", "--limit", "0", "--json"], env=env, capture_output=True,
                                        text=True).stdout)
     burst_ids = {e["id"] for e in listed["errors"] if e["service"].startswith("burst-")}
     slack_ids = Counter(json.dumps(m.blocks).split("*ID:*\\n")[1].split('"')[0]
