@@ -100,6 +100,18 @@ def build_ledger(path: Path, count: int) -> None:
     conn.close()
 
 
+def big_ledger(folder: Path | None, errors: int, prefix: str) -> Path:
+    """The big ledger in `folder` (a new temporary folder when None), built on first use and reused after."""
+    work = folder or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    big = work / f"big-{errors}.db"
+    if not big.exists():
+        started = time.perf_counter()
+        build_ledger(big, errors)
+        print(f"built {big} ({errors:,} errors + events) in {time.perf_counter() - started:.1f}s")
+    return big
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
@@ -107,13 +119,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="Build (or reuse) the big ledger in this folder.")
     args = parser.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="opsctl-bench-escalation-"))
-    work.mkdir(parents=True, exist_ok=True)
-    big = work / f"big-{args.errors}.db"
-    if not big.exists():
-        started = time.perf_counter()
-        build_ledger(big, args.errors)
-        print(f"built {big} ({args.errors:,} errors + events) in {time.perf_counter() - started:.1f}s")
+    big = big_ledger(args.keep, args.errors, "opsctl-bench-escalation-")
+    work = big.parent
     conn = sqlite3.connect(big)
     events = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     window = conn.execute("SELECT COUNT(*) FROM errors WHERE opened_at >= '2026-05-02T12:00:00'").fetchone()[0]

@@ -17,13 +17,12 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from bench_escalation import NOW, build_ledger  # noqa: E402
+from bench_escalation import NOW, big_ledger  # noqa: E402
 from harness import checkout, compare_with_peak  # noqa: E402
 
 TARGETS = {  # command -> (ratio to REV at most, peak MB at most)
@@ -42,13 +41,8 @@ def main() -> int:
     parser.add_argument("--only", help="Run only the targets whose name contains this.")
     args = parser.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="opsctl-bench-reports-"))
-    work.mkdir(parents=True, exist_ok=True)
-    big = work / f"big-{args.errors}.db"
-    if not big.exists():
-        started = time.perf_counter()
-        build_ledger(big, args.errors)
-        print(f"built {big} ({args.errors:,} errors + events) in {time.perf_counter() - started:.1f}s")
+    big = big_ledger(args.keep, args.errors, "opsctl-bench-reports-")
+    work = big.parent
     before = checkout(args.before, Path(tempfile.mkdtemp(prefix="opsctl-before-")))
     outside = tempfile.mkdtemp(prefix="opsctl-bench-cwd-")  # `python -m` puts the cwd first on sys.path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_", "OPSCTL_"))}
