@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 
 from .base import Channel, Outgoing, Permanent, Sent, Setting, Transient
-from .http import USER_AGENT, retry_after
+from .http import USER_AGENT, send
 
 
 def recipients(out: Outgoing, fallback: str | None) -> list[str]:
@@ -107,7 +107,6 @@ class EmailChannel(Channel):
 
     # -- SendGrid --------------------------------------------------------
     def _sendgrid(self, message, to: list[str], timeout: float) -> None:
-        import urllib.error
         import urllib.request
 
         text = message.get_body(("plain",)).get_content()
@@ -125,20 +124,10 @@ class EmailChannel(Channel):
             "Authorization": f"Bearer {self.values['sendgrid_key']}", "Content-Type": "application/json",
             "User-Agent": USER_AGENT})
         what = f"SendGrid ({self.var('sendgrid_key')})"
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read(65536)
-                if response.status != 202:
-                    raise Permanent(f"{what} answered HTTP {response.status}, expected 202")
-        except urllib.error.HTTPError as exc:
-            detail = _sendgrid_error(exc)
-            if exc.code == 429 or exc.code >= 500:
-                raise Transient(f"{what} answered HTTP {exc.code}{detail}",
-                                retry_after=retry_after(exc.headers.get("Retry-After") if exc.headers else None)) from None
-            hint = " (check the API key)" if exc.code in (401, 403) else ""
-            raise Permanent(f"{what} rejected the email: HTTP {exc.code}{detail}{hint}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise Transient(f"{what} unreachable ({type(exc).__name__})") from None
+        status, _ = send(request, what=what, timeout=timeout, rejected="the email", auth_hint="the API key",
+                         detail=_sendgrid_error)
+        if status != 202:
+            raise Permanent(f"{what} answered HTTP {status}, expected 202")
 
 
 def _sendgrid_error(exc) -> str:

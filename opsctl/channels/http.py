@@ -51,7 +51,6 @@ def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: f
     `what` names the setting for messages ("OPSCTL_NOTIFY_USER_URL"); the URL itself is never
     shown (URLs often carry tokens).
     """
-    import urllib.error
     import urllib.request
 
     body = json.dumps(data, ensure_ascii=False).encode()
@@ -64,18 +63,31 @@ def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: f
         headers["X-Opsctl-Delivery"] = str(delivery_id)
         headers["Idempotency-Key"] = f"opsctl-delivery-{delivery_id}"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    status, _ = send(request, what=what, timeout=timeout, auth_hint="the secret / token it expects")
+    return Sent(note=f"HTTP {status}")
+
+
+def send(request, *, what: str, timeout: float, rejected: str = "the notification", auth_hint: str = "its credentials",
+         detail=None) -> tuple[int, bytes]:
+    """Send one HTTP request the way every channel does; (status, the first 64 KiB of the body) on 2xx.
+
+    Redirects are made safe (see `_redirects`); 408/425/429/5xx and network errors are transient
+    (a timeout's outcome is unknown: not retried in this run), other 4xx permanent. `detail(exc)`
+    turns an error body into a short explanation (default: its first 200 characters).
+    """
+    import urllib.error
+
     try:
         with _opener(what).open(request, timeout=timeout) as response:
-            response.read(65536)
-            return Sent(note=f"HTTP {response.status}")
+            return response.status, response.read(65536)
     except urllib.error.HTTPError as exc:
         status = exc.code
         wait = retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-        text = _snippet(exc)
+        text = (detail or _snippet)(exc)
         if status in (408, 425, 429) or status >= 500:
             raise Transient(f"{what} answered HTTP {status}{text}", retry_after=wait) from None
-        hint = " (check the secret / token it expects)" if status in (401, 403) else ""
-        raise Permanent(f"{what} rejected the notification: HTTP {status}{text}{hint}") from None
+        hint = f" (check {auth_hint})" if status in (401, 403) else ""
+        raise Permanent(f"{what} rejected {rejected}: HTTP {status}{text}{hint}") from None
     except ValueError as exc:  # unknown url type and friends
         raise Permanent(f"{what} is not a usable URL ({exc.__class__.__name__})") from None
     except (urllib.error.URLError, OSError) as exc:

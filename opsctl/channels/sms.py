@@ -15,7 +15,7 @@ import base64
 import json
 
 from .base import Channel, Outgoing, Permanent, Sent, Setting, Transient
-from .http import USER_AGENT, retry_after
+from .http import USER_AGENT, send
 
 LIMIT = 320
 FINAL = ("delivered", "failed", "undelivered", "canceled")
@@ -74,7 +74,6 @@ class SmsChannel(Channel):
         return f"{self.values['api_url'].rstrip('/')}/2010-04-01/Accounts/{self.values['sid']}/{tail}"
 
     def _request(self, url: str, *, form: dict | None, timeout: float) -> dict:
-        import urllib.error
         import urllib.parse
         import urllib.request
 
@@ -86,18 +85,12 @@ class SmsChannel(Channel):
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         request = urllib.request.Request(url, data=data, headers=headers, method="POST" if form is not None else "GET")
         what = f"Twilio ({self.var('sid')})"
+        _, answer = send(request, what=what, timeout=timeout, rejected="the message",
+                         auth_hint="TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN", detail=_twilio_error)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return json.loads(response.read(65536) or b"{}")
-        except urllib.error.HTTPError as exc:
-            detail = _twilio_error(exc)
-            if exc.code == 429 or exc.code >= 500:
-                raise Transient(f"{what} answered HTTP {exc.code}{detail}",
-                                retry_after=retry_after(exc.headers.get("Retry-After") if exc.headers else None)) from None
-            hint = " (check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)" if exc.code in (401, 403) else ""
-            raise Permanent(f"{what} rejected the message: HTTP {exc.code}{detail}{hint}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise Transient(f"{what} unreachable ({type(exc).__name__})") from None
+            return json.loads(answer or b"{}")
+        except ValueError:  # a truncated or garbled answer: try again later
+            raise Transient(f"{what} answered with a body that is not JSON") from None
 
     def _post(self, phone: str, body: str, timeout: float) -> str:
         answer = self._request(self._url("Messages.json"), form={"To": phone, "From": self.values["sender"],
