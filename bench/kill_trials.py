@@ -26,7 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-delay", type=float, default=1.0, help="kill within this many seconds of the start")
+    parser.add_argument("--max-delay", type=float, default=None, help="kill within this many seconds of the start"
+                        " (default: 1.2 × the first, unkilled trial)")
     parser.add_argument("--commands", nargs="+", default=["notify-error", "deliver", "tick"])
     args = parser.parse_args()
     for command in args.commands:

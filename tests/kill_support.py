@@ -1,7 +1,9 @@
 """Kill trials: real `opsctl` processes killed with SIGKILL at seeded random moments.
 
 Used by tests/test_kill.py (a few trials) and bench/kill_trials.py (hundreds). Each trial has its
-own ledger and its own service name; the fakes (Slack Web API, Notion, the notify_user URL) count
+own ledger (an SQLite file, or a fresh PostgreSQL database when `fresh_db` is given) and its own
+service name; the first trial runs to the end unkilled and its duration spreads the kills of the
+others over the command's whole life, however loaded the machine is. The fakes (Slack Web API, Notion, the notify_user URL) count
 what really arrived. After the kill, recovery is what cron does: `opsctl tick` / `opsctl deliver`
 once the dead process's claims have expired. Then, per channel: lost = notifications that never
 arrived, duplicates = arrivals beyond the first.
@@ -59,6 +61,9 @@ def start_fakes() -> Fakes:
 def _base_env(fakes: Fakes, home: Path, at: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_", "OPSCTL_"))}
     env.update(fakes.env, PYTHONPATH=str(REPO), OPSCTL_HOME=str(home), OPSCTL_NOW=at)
+    db = (home / "db-url").read_text() if (home / "db-url").exists() else None
+    if db:
+        env["OPSCTL_DB"] = db
     return env
 
 
@@ -76,10 +81,10 @@ def _run(proc: subprocess.Popen) -> None:
     proc.wait(timeout=120)
 
 
-def _kill_at(proc: subprocess.Popen, delay: float) -> bool:
-    """SIGKILL after `delay` seconds (of the process's life); True when it was still running."""
+def _kill_at(proc: subprocess.Popen, delay: float | None) -> bool:
+    """SIGKILL after `delay` seconds (of the process's life; None: never); True when it was still running."""
     try:
-        proc.wait(timeout=delay)
+        proc.wait(timeout=120 if delay is None else delay)
         return False
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
@@ -111,13 +116,16 @@ def counts(fakes: Fakes, service: str, command: str) -> dict[str, int]:
             "notify_user": _hook_calls(fakes, service, "notify")}
 
 
-def trial(fakes: Fakes, folder: Path, command: str, seed: int, max_delay: float) -> dict:
-    """One seeded trial; returns {"killed": bool, channel: count, ...}."""
+def trial(fakes: Fakes, folder: Path, command: str, seed: int, max_delay: float | None, db: str | None = None) -> dict:
+    """One seeded trial (max_delay None: not killed); returns {"killed": bool, "seconds": …, channel: count, …}."""
     rng = random.Random(seed)
     home = folder / f"{command}-{seed}"
     home.mkdir(parents=True)
+    if db:
+        (home / "db-url").write_text(db)
     service = f"svc-{command}-{seed}"
-    delay = rng.uniform(0.0, max_delay)
+    delay = None if max_delay is None else rng.uniform(0.0, max_delay)
+    started = time.monotonic()
     if command == "notify-error":
         killed = _kill_at(opsctl(fakes, home, T0, *notify_args(service)), delay)
         _run(opsctl(fakes, home, T0, "tick"))
@@ -134,16 +142,22 @@ def trial(fakes: Fakes, folder: Path, command: str, seed: int, max_delay: float)
         _run(opsctl(fakes, home, DUE, "tick"))  # the next minute's cron (the timer was claimed or not)
     else:
         raise ValueError(command)
+    seconds = time.monotonic() - started
     _run(opsctl(fakes, home, MUCH_LATER if command != "tick" else LATER, "deliver"))  # claims of the dead: taken over
     if command == "tick":
         _run(opsctl(fakes, home, MUCH_LATER, "deliver"))
-    return {"killed": killed, "recorded": _recorded(home), **counts(fakes, service, command)}
+    return {"killed": killed, "seconds": seconds, "recorded": _recorded(home, db), **counts(fakes, service, command)}
 
 
-def _recorded(home: Path) -> bool:
+def _recorded(home: Path, db: str | None) -> bool:
     """Did the error reach the ledger? (A process killed before its commit reported nothing: exit ≠ 0.)"""
     import sqlite3
 
+    if db:
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            return conn.execute("SELECT COUNT(*) FROM errors").fetchone()[0] > 0
     path = home / "ledger.db"
     if not path.exists():
         return False
@@ -165,10 +179,16 @@ def summarize(results: list[dict]) -> dict:
     return out
 
 
-def run_trials(command: str, trials: int, *, seed: int = 1, max_delay: float = 1.2, folder: Path) -> dict:
+def run_trials(command: str, trials: int, *, seed: int = 1, max_delay: float | None = None, folder: Path,
+               fresh_db=None) -> dict:
+    """`trials` trials; kills fall within `max_delay` seconds, by default 1.2 × the unkilled first trial's
+    duration (the first trial covers the part of the command before the kill: it must record)."""
     fakes = start_fakes()
     try:
-        results = [trial(fakes, folder, command, seed * 100_000 + n, max_delay) for n in range(trials)]
+        first = trial(fakes, folder, command, seed * 100_000, None, fresh_db() if fresh_db else None)
+        spread = max_delay if max_delay is not None else 1.2 * first["seconds"]
+        results = [first] + [trial(fakes, folder, command, seed * 100_000 + n, spread, fresh_db() if fresh_db else None)
+                             for n in range(1, trials)]
     finally:
         fakes.stop()
     return summarize(results)

@@ -17,10 +17,12 @@ TRIALS = 6
 
 
 @pytest.mark.parametrize("command", ["notify-error", "deliver", "tick"])
-def test_kill_9_loses_nothing_and_duplicates_at_most_once_per_kill(command, tmp_path):
-    summary = run_trials(command, TRIALS, seed=7, max_delay=1.0, folder=tmp_path)
+def test_kill_9_loses_nothing_and_duplicates_at_most_once_per_kill(command, tmp_path, ledger_backend, request):
+    fresh_db = request.getfixturevalue("pg_server").fresh if ledger_backend == "postgres" else None
+    summary = run_trials(command, TRIALS, seed=7, folder=tmp_path, fresh_db=fresh_db)
     print(command, summary)
     assert summary["trials"] == TRIALS and summary["recorded"] > 0
+    assert summary["killed_while_running"] > 0  # the kills fell inside the command's life
     for channel in CHANNELS:
         assert summary[f"{channel}_lost"] == 0, summary
         assert summary[f"{channel}_duplicates"] <= summary["killed_while_running"], summary

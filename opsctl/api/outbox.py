@@ -4,13 +4,18 @@ A delivery that goes dead raises its own system_error, so no failure is silent. 
 about "opsctl channel: <name>"; routing never sends it to that channel, and while it is open
 further failures only count occurrences (the ledger de-duplicates), so a broken channel yields
 one alarm, not a storm. The alarm's own deliveries, should they die too, are recorded
-(`track_error`) but not announced again: a failure while reporting a failure cannot loop.
+(`track_error`) but not announced again: a failure while reporting a failure cannot loop. When
+the channel delivers again (and nothing died on it in the same run), that error resolves itself.
+
+Sent payloads are kept for `outbox.payload_retention_days` (30 by default), then replaced by a
+stub naming what was sent; the delivery record stays for the history and the metrics.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 
 from ..clock import now, to_iso
 from ..context import Context, ensure
@@ -29,6 +34,7 @@ def send_now(ctx: Context, plan: list[dict], *, report_dead: bool = True) -> lis
 
     result = send(ctx, plan)
     raise_dead_letters(ctx, result["gone_dead"], announce=report_dead)
+    resolve_recovered(ctx, result["delivered_to"], result["gone_dead"])
     return result["deliveries"]
 
 
@@ -49,7 +55,9 @@ def deliver(*, limit: int | None = None, ctx: Context | None = None) -> dict:
 
     ctx = ensure(ctx)
     result = drain(ctx, limit=limit)
-    raise_dead_letters(ctx, result.pop("gone_dead"))
+    dead = result.pop("gone_dead")
+    raise_dead_letters(ctx, dead)
+    resolve_recovered(ctx, result.pop("delivered_to"), dead)
     return result
 
 
@@ -77,6 +85,54 @@ def raise_dead_letters(ctx: Context, dead: list[dict], *, announce: bool = True)
                             source="outbox", ctx=ctx)
         except OpsctlError as exc:
             print(f"opsctl: could not record the failure of {name}: {exc.message}", file=sys.stderr)
+
+
+def resolve_recovered(ctx: Context, delivered_to: set[str], dead: list[dict]) -> None:
+    """A channel that delivered again ends its open "opsctl channel: <name>" error (unless it also
+    lost a delivery in the same run: then it is not well yet)."""
+    from ..errors import OpsctlError
+    from ..ledger import errors_table
+    from .errors import update_error
+
+    for name in sorted(set(delivered_to) - {item["channel"] for item in dead}):
+        row = errors_table.find_open_about("system_error", channel_service(name), ctx.conn)
+        if row is None:
+            continue
+        try:
+            update_error(row["id"], "resolved", solution=f"{name} delivered again",
+                         detection="opsctl outbox (automatic)",
+                         note=f"resolved automatically: {name} delivered a message again", ctx=ctx)
+        except OpsctlError as exc:  # e.g. resolved by someone else a moment ago
+            print(f"opsctl: could not resolve the failure of {name}: {exc.message}", file=sys.stderr)
+
+
+def prune_sent(ctx: Context, *, batch: int = 2000) -> int:
+    """Replace the payloads of deliveries sent before the retention with a stub; returns how many."""
+    from ..delivery.policy import policy
+
+    days = policy(ctx).payload_retention_days
+    if not days:
+        return 0
+    cutoff = to_iso(now() - timedelta(days=days))
+    pruned = 0
+    while True:
+        with transaction(ctx.conn):
+            rows = outbox_table.unpruned_sent_before(ctx.conn, cutoff, limit=batch)
+            if rows:
+                pruned += outbox_table.prune_payloads(ctx.conn, {row["id"]: _stub(row["payload"]) for row in rows},
+                                                      at=to_iso(now()))
+        if len(rows) < batch:
+            return pruned
+
+
+def _stub(payload: str) -> str:
+    """What `outbox list` shows of a pruned delivery: the notification's id and title."""
+    try:
+        note = json.loads(payload).get("notification") or {}
+    except (ValueError, AttributeError):
+        note = {}
+    return json.dumps({"notification": {"id": note.get("id"), "title": note.get("title")}, "pruned": True},
+                      ensure_ascii=False)
 
 
 def list_deliveries(*, status: str | None = None, channel: str | None = None, limit: int | None = 50,

@@ -19,7 +19,8 @@ def deliver(
     """Send every delivery that is due (retries, quiet-hour holds, claims left by a killed process).
 
     Safe to run from several crons at once: each delivery is claimed by one process.
-    Prints nothing when nothing was due.
+    Prints a line only for a delivery that changed state (sent, or dead after its last attempt);
+    a retry that fails again stays quiet, so cron mails nothing while a channel is down.
 
     Example: * * * * * opsctl deliver
     """
@@ -30,6 +31,8 @@ def deliver(
         emit_json(result)
         return
     for entry in result["deliveries"]:
+        if entry["status"] not in ("sent", "failed", "dead"):
+            continue
         error = f" ({entry['error']})" if entry.get("error") and entry["status"] != "sent" else ""
         typer.echo(f"dlv-{entry['id']} {entry['channel']}: {entry['status']}{error}")
 

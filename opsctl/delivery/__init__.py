@@ -72,7 +72,7 @@ def send(ctx, plan: list[dict]) -> dict:
     """Try the planned rows now (after the commit); rows another process holds stay `queued`."""
     ids = [e["id"] for e in plan if e["id"] is not None and "until" not in e]
     if not ids:
-        return {"deliveries": [_public(e) for e in plan], "gone_dead": []}
+        return {"deliveries": [_public(e) for e in plan], "gone_dead": [], "delivered_to": set()}
     from . import sending
     from .policy import policy
 
@@ -84,7 +84,8 @@ def send(ctx, plan: list[dict]) -> dict:
         outcome = outcomes.get(entry["id"])
         results.append(_public(dict(entry, **{k: v for k, v in outcome.items() if k != "id"})) if outcome
                        else _public(entry))
-    return {"deliveries": results, "gone_dead": _gone_dead(ctx, outcomes.values())}
+    return {"deliveries": results, "gone_dead": _gone_dead(ctx, outcomes.values()),
+            "delivered_to": _delivered_to(outcomes.values())}
 
 
 def drain(ctx, *, limit: int | None = None) -> dict:
@@ -93,7 +94,7 @@ def drain(ctx, *, limit: int | None = None) -> dict:
 
     counts = {"sent": 0, "queued": 0, "failed": 0, "dead": 0}
     if not outbox_table.any_due(ctx.conn, to_iso(now())):
-        return dict(counts, deliveries=[], gone_dead=[])
+        return dict(counts, deliveries=[], gone_dead=[], delivered_to=set())
     from . import sending
     from .policy import policy
 
@@ -107,7 +108,8 @@ def drain(ctx, *, limit: int | None = None) -> dict:
         tried += sending.process(ctx, rows, token, _channels(ctx, rows), rules)
     for entry in tried:
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-    return dict(counts, deliveries=sorted(tried, key=lambda e: e["id"]), gone_dead=_gone_dead(ctx, tried))
+    return dict(counts, deliveries=sorted(tried, key=lambda e: e["id"]), gone_dead=_gone_dead(ctx, tried),
+                delivered_to=_delivered_to(tried))
 
 
 def _channels(ctx, rows) -> dict:
@@ -122,6 +124,10 @@ def _public(entry: dict) -> dict:
         if entry.get(key):
             out[key] = entry[key]
     return out
+
+
+def _delivered_to(outcomes) -> set[str]:
+    return {outcome["channel"] for outcome in outcomes if outcome["status"] == "sent"}
 
 
 def _gone_dead(ctx, outcomes) -> list[dict]:

@@ -8,6 +8,7 @@
       backoff: 60         # first outbox retry after this many seconds, doubling (with jitter)
       max_backoff: 3600
       concurrency: 8      # deliveries sent at once by `opsctl deliver`
+      payload_retention_days: 30   # then a sent delivery's payload is replaced by a stub (0: keep forever)
       (`opportunistic:` is still accepted and ignored: other commands no longer send on their way out)
 """
 
@@ -28,6 +29,7 @@ class Policy:
     backoff: float = 60.0
     max_backoff: float = 3600.0
     concurrency: int = 8
+    payload_retention_days: float = 30.0
     opportunistic: int = 0  # accepted for old configs, ignored
 
     @property

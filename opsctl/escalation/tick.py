@@ -40,6 +40,10 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
 
         with transaction(ctx.conn):
             tick_ran(ctx.conn, at)  # for `opsctl doctor`
+        from ..api.outbox import prune_sent  # sent payloads past their retention
+
+        if pruned := prune_sent(ctx):
+            result["pruned_payloads"] = pruned
     from ..people.tick import run as people_tick  # chains, silences ending, SMS status (issue 12)
 
     result.update(people_tick(ctx, at_moment, dry_run=dry_run))

@@ -87,6 +87,11 @@ def find_open(conn: sqlite3.Connection, fp: str) -> sqlite3.Row | None:
     return conn.execute(f"SELECT * FROM errors WHERE fingerprint = ? AND status IN {OPEN_SQL}", (fp,)).fetchone()
 
 
+def find_open_about(error_type: str, service: str, conn: sqlite3.Connection) -> sqlite3.Row | None:
+    """The open error of this type about `service` reported with no project (opsctl's own errors)."""
+    return find_open(conn, fingerprint(error_type, service, None))
+
+
 def get(conn: sqlite3.Connection, error_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM errors WHERE id = ?", (error_id,)).fetchone()
 

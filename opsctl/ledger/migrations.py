@@ -356,3 +356,16 @@ def m011_outbox_owner(db):
         ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
         """
     )
+
+
+@migration
+def m012_outbox_pruning(db):
+    # Sent payloads are pruned after a retention (outbox.payload_retention_days); the delivery
+    # record stays. The partial index holds only sent rows not yet pruned, so "anything to prune?"
+    # is one probe when there is nothing.
+    db.executescript(
+        """
+        ALTER TABLE deliveries ADD COLUMN payload_pruned_at TEXT;
+        CREATE INDEX deliveries_unpruned ON deliveries(sent_at) WHERE status = 'sent' AND payload_pruned_at IS NULL;
+        """
+    )

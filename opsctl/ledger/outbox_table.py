@@ -200,3 +200,18 @@ def counts(conn, *, since: str) -> dict:
         " SUM(CASE WHEN status = 'sent' AND sent_at >= ? THEN 1 ELSE 0 END) AS sent_recently FROM deliveries",
         (since,)).fetchone()
     return {k: row[k] or 0 for k in ("pending", "processing", "dead", "sent_recently")}
+
+
+# --- retention --------------------------------------------------------------------------------------
+
+def unpruned_sent_before(conn, before: str, *, limit: int) -> list:
+    """Sent rows whose payload is older than the retention and still whole (the partial index)."""
+    return conn.execute("SELECT id, payload FROM deliveries WHERE status = 'sent' AND payload_pruned_at IS NULL"
+                        " AND sent_at < ? ORDER BY sent_at LIMIT ?", (before, limit)).fetchall()
+
+
+def prune_payloads(conn, stubs: dict[int, str], *, at: str) -> int:
+    """Replace each row's payload with its stub; the delivery record (who, where, when) stays."""
+    conn.executemany("UPDATE deliveries SET payload = ?, payload_pruned_at = ? WHERE id = ? AND status = 'sent'",
+                     [(stub, at, row_id) for row_id, stub in stubs.items()])
+    return len(stubs)
