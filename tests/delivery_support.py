@@ -19,6 +19,7 @@ import json, os, sys, time
 mode, out = sys.argv[1], sys.argv[2]
 data = sys.stdin.read()
 if mode == "hang":
+    open(out + ".pid", "w").write(str(os.getpid()))
     time.sleep(60)
 if mode == "garbage":
     sys.stdout.write("\x00\xff not json {{{ \n" * 50)
