@@ -200,13 +200,12 @@ def show(conn: sqlite3.Connection, error_id: int) -> dict | None:
     return to_public(row, with_history=history(conn, "error", error_id))
 
 
-
 def any_escalated(conn) -> bool:
     """Is any error waiting for an answer (escalated)? One indexed probe, for tick's chains."""
     return conn.execute("SELECT 1 FROM errors WHERE status = 'escalated' LIMIT 1").fetchone() is not None
 
 
-# --- flags beside the status (the status itself changes only in lifecycle.set_status) ----------------
+# --- flags beside the status: flapping, auto-fix progress (no state change) -------------------------
 
 def set_flapping(conn, error_id: int, flapping: bool) -> None:
     conn.execute("UPDATE errors SET flapping = ? WHERE id = ?", (int(flapping), error_id))
