@@ -172,6 +172,23 @@ def test_deferred_request_comes_back_on_its_date(frozen, announced):
     assert len(events("resurfaced")) == 1
 
 
+
+def test_deferred_request_stays_deferred_when_the_tool_is_pending_again(frozen, announced):
+    """One pending request per tool (a unique index): the deferred one loses its date, not its status."""
+    from opsctl.api.requests import show_request
+
+    request_integration("Airtable API", "Client needs data in Airtable")
+    decide_request("req-1", "defer", until="2026-03-10")
+    request_integration("Airtable API", "Asked again before the date")  # req-2, pending
+    move(days=15)
+    assert tick()["resurfaced"] == []
+    first = show_request("req-1")
+    assert (first["status"], first["until"]) == ("deferred", None)
+    assert [e["action"] for e in first["history"]][-1] == "resurface_skipped"
+    assert show_request("req-2")["status"] == "pending"
+    assert tick()["resurfaced"] == [] and len(events("resurface_skipped")) == 1
+
+
 def _cli(*args, now_at, env=None, **kw):
     env = env or dict(os.environ, PYTHONPATH=str(REPO), OPSCTL_NOW=clock.to_iso(now_at))
     return subprocess.Popen([sys.executable, "-m", "opsctl", *args], env=env, stdout=subprocess.PIPE,

@@ -84,9 +84,9 @@ def sent_so_far(row) -> int:
 # -- the tick -----------------------------------------------------------------
 def run(ctx, at: datetime, *, dry_run: bool = False, limit: int = 200) -> list[dict]:
     """Send the chain steps that are due; what was (or, dry, would be) sent."""
-    from ..ledger import people_table
+    from ..ledger import errors_table, people_table
 
-    if ctx.conn.execute("SELECT 1 FROM errors WHERE status = 'escalated' LIMIT 1").fetchone() is None:
+    if not errors_table.any_escalated(ctx.conn):
         return []  # nothing unanswered: the config is not even read
     from ..people.directory import chains, people
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..clock import parse_iso, to_iso
-from ..ledger.events import add_event
+from ..ledger import errors_table
+from ..ledger.events import add_event, count_since
 
 
 def recheck(ctx, row, at: str) -> bool:
@@ -26,12 +27,10 @@ def recheck(ctx, row, at: str) -> bool:
         reopens = 0
     else:
         since = to_iso(parse_iso(at) - timedelta(seconds=policy.flapping_window))
-        reopens = ctx.conn.execute(
-            "SELECT COUNT(*) FROM events WHERE subject = 'error' AND subject_id = ? AND action = 'regressed'"
-            " AND at >= ?", (row["id"], since)).fetchone()[0]
+        reopens = count_since(ctx.conn, "error", row["id"], "regressed", since=since)
         now_flapping = reopens >= policy.flapping_reopens
     if now_flapping != was:
-        ctx.conn.execute("UPDATE errors SET flapping = ? WHERE id = ?", (int(now_flapping), row["id"]))
+        errors_table.set_flapping(ctx.conn, row["id"], now_flapping)
         add_event(ctx.conn, "error", row["id"], "flapping" if now_flapping else "settled", at=at, actor=ctx.actor,
                   data={"reopens": reopens, "window_seconds": policy.flapping_window})
     return now_flapping and not was

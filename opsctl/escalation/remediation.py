@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from ..clock import parse_iso, to_iso
 from ..errors import OperationalFailure
+from ..ledger import errors_table
 from ..ledger.events import add_event
 
 DEFAULT_TIMEOUT = 30.0
@@ -125,8 +126,7 @@ def claim(ctx, row, at: str):
     if rule is None:
         return None
     safety = to_iso(parse_iso(at) + timedelta(seconds=rule.timeout + SAFETY_MARGIN))
-    ctx.conn.execute("UPDATE errors SET remediation_at = ?, remediation_status = 'running', next_escalation_at = ?"
-                     " WHERE id = ?", (at, safety, row["id"]))
+    errors_table.start_remediation(ctx.conn, row["id"], at=at, safety_at=safety)
     add_event(ctx.conn, "error", row["id"], "remediation_started", at=at, actor=ctx.actor,
               data={"name": rule.name, "command": rule.shown()})
     return rule
@@ -165,8 +165,7 @@ def run(rule: Rule, row) -> Outcome:
 
 
 def record_outcome(ctx, row, rule: Rule, outcome: Outcome, at: str) -> None:
-    ctx.conn.execute("UPDATE errors SET remediation_status = ? WHERE id = ?",
-                     ("succeeded" if outcome.ok else "failed", row["id"]))
+    errors_table.set_remediation_status(ctx.conn, row["id"], "succeeded" if outcome.ok else "failed")
     add_event(ctx.conn, "error", row["id"], "remediated" if outcome.ok else "remediation_failed", at=at,
               actor=ctx.actor, note=outcome.summary(rule), data=outcome.public(rule))
 

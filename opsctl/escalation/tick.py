@@ -47,10 +47,10 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
     from ..people.tick import run as people_tick  # chains, silences ending, SMS status (issue 12)
 
     result.update(people_tick(ctx, at_moment, dry_run=dry_run))
-    from ..ledger import errors_table
+    from ..ledger import errors_table, requests_table
 
     errors = errors_table.due_escalations(ctx.conn, at, limit)
-    requests = resurface.due(ctx.conn, at, limit)
+    requests = requests_table.due_to_resurface(ctx.conn, at, limit)
     if not errors and not requests:
         return result
     from .policy import load

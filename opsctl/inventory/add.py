@@ -121,12 +121,11 @@ def _write(path: Path, text: str) -> None:
 
 def _remember(ctx: Context, service: str) -> None:
     """When it was added: a new row is not 'unused' during its first 30 days."""
-    from ..ledger import transaction
+    from ..ledger import kv_table, transaction
 
+    at = clock.now_iso()
     with transaction(ctx.conn):
-        ctx.conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key)"
-                         " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                         (added_key(service), clock.now_iso(), clock.now_iso()))
+        kv_table.put(ctx.conn, added_key(service), at, at=at)
 
 
 def added_key(service: str) -> str:

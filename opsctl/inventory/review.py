@@ -67,27 +67,15 @@ def last_used(ctx: Context, integration: Integration, uses: dict[str, list[str]]
     """The latest sign of use in the ledger: an error, a quota reading whose usage moved, a run of a
     job using it, a message sent through a channel of that name (Slack, Notion, webhook…), or the
     day it was added."""
+    from ..ledger.activity_queries import last_activity
     from .add import added_key
 
     name = fold(integration.service)
     jobs = uses.get(name, []) + [name.replace(" ", "-"), name.replace(" ", "_"), name]
     first = name.split(" ")[0]
     channels = [name, first, first.removesuffix("s")]
-    row = ctx.conn.execute(
-        "SELECT max(t) FROM ("
-        " SELECT max(last_seen) AS t FROM errors WHERE lower(service) = ?"
-        " UNION ALL SELECT max(at) FROM (SELECT at, used, lag(used) OVER (ORDER BY at, id) AS before"
-        "  FROM quota_readings WHERE lower(service) = ? AND problem IS NULL) AS changes"
-        "  WHERE used != before OR (before IS NULL AND used > 0)"
-        f" UNION ALL SELECT max(started_at) FROM runs WHERE lower(job) IN ({_marks(jobs)})"
-        f" UNION ALL SELECT max(sent_at) FROM deliveries WHERE status = 'sent' AND lower(channel) IN ({_marks(channels)})"
-        " UNION ALL SELECT value FROM kv WHERE key = ?) AS moments",
-        (name, name, *jobs, *channels, added_key(integration.service))).fetchone()
-    return row[0] if row else None
-
-
-def _marks(values: list) -> str:
-    return ", ".join("?" * len(values))
+    return last_activity(ctx.conn, service=name, jobs=jobs, channels=channels,
+                         kv_key=added_key(integration.service))
 
 
 def _job_uses(ctx: Context) -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from statistics import median
 from .. import clock
 from ..context import Context, ensure
 from ..errors import NotFound
-from . import runs_table
+from ..ledger import runs_table
 from .config import JobSettings, configured_jobs, load_rules
 from .lock import check_job_name
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from .. import clock
 from ..context import Context, ensure
 from ..errors import ExitCode, InvalidInput, OperationalFailure, OpsctlError
-from . import incidents, markers, runlog, runs_table, supervise
+from ..ledger import runs_table
+from . import incidents, markers, runlog, supervise
 from . import lock as locks
 from .config import JobSettings, job_settings, load_rules, run_section, seconds
 

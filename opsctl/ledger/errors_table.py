@@ -205,6 +205,27 @@ def show(conn: sqlite3.Connection, error_id: int) -> dict | None:
     return to_public(row, with_history=history(conn, "error", error_id))
 
 
+def any_escalated(conn) -> bool:
+    """Is any error waiting for an answer (escalated)? One indexed probe, for tick's chains."""
+    return conn.execute("SELECT 1 FROM errors WHERE status = 'escalated' LIMIT 1").fetchone() is not None
+
+
+# --- flags beside the status: flapping, auto-fix progress (no state change) -------------------------
+
+def set_flapping(conn, error_id: int, flapping: bool) -> None:
+    conn.execute("UPDATE errors SET flapping = ? WHERE id = ?", (int(flapping), error_id))
+
+
+def start_remediation(conn, error_id: int, *, at: str, safety_at: str) -> None:
+    """The auto-fix is running; `safety_at` (the escalation timer) lets tick notify if it never reports back."""
+    conn.execute("UPDATE errors SET remediation_at = ?, remediation_status = 'running', next_escalation_at = ?"
+                 " WHERE id = ?", (at, safety_at, error_id))
+
+
+def set_remediation_status(conn, error_id: int, status: str) -> None:
+    conn.execute("UPDATE errors SET remediation_status = ? WHERE id = ?", (status, error_id))
+
+
 # --- escalation timers (opsctl tick): compare-and-set claims on the row as it was read -------------
 
 def due_escalations(conn, at: str, limit: int) -> list:

@@ -39,3 +39,9 @@ def history(conn: sqlite3.Connection, subject: str, subject_id: int) -> list[dic
         }
         for row in rows
     ]
+
+
+def count_since(conn: sqlite3.Connection, subject: str, subject_id: int, action: str, *, since: str) -> int:
+    """How many `action` events the record has had since `since` (inclusive)."""
+    return conn.execute("SELECT COUNT(*) FROM events WHERE subject = ? AND subject_id = ? AND action = ? AND at >= ?",
+                        (subject, subject_id, action, since)).fetchone()[0]

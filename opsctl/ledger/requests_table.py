@@ -68,3 +68,23 @@ def show(conn: sqlite3.Connection, request_id: int) -> dict | None:
 def set_status(conn, request_id: int, status: str, *, note: str | None, until: str | None, at: str) -> None:
     conn.execute("UPDATE requests SET status = ?, note = COALESCE(?, note), until = ?, decided_at = ?, updated_at = ?"
                  " WHERE id = ?", (status, note, until, at, at, request_id))
+
+
+# --- deferred requests coming back (opsctl tick): compare-and-set on `until` as it was read ---------
+
+def due_to_resurface(conn, at: str, limit: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM requests WHERE status = 'deferred' AND until IS NOT NULL AND until <= ?"
+                        " ORDER BY until LIMIT ?", (at, limit)).fetchall()
+
+
+def resurface(conn, request_id: int, *, until: str, at: str) -> bool:
+    """Deferred → pending, if still deferred until `until`. IntegrityError: another request for the
+    same tool is pending (one pending request per tool)."""
+    return conn.execute("UPDATE requests SET status = 'pending', until = NULL, updated_at = ?"
+                        " WHERE id = ? AND status = 'deferred' AND until = ?", (at, request_id, until)).rowcount == 1
+
+
+def drop_until(conn, request_id: int, *, until: str, at: str) -> bool:
+    """Forget the date (the request stays deferred), if it is still `until`."""
+    return conn.execute("UPDATE requests SET until = NULL, updated_at = ? WHERE id = ? AND until = ?",
+                        (at, request_id, until)).rowcount == 1

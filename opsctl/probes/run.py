@@ -16,7 +16,7 @@ from .. import clock
 from ..context import Context, ensure
 from ..jobs import incidents
 from ..jobs.rules import holds
-from ..ledger import transaction
+from ..ledger import probe_state_table, transaction
 from .config import Probe, load_probes
 from .http import Failure, fetch
 
@@ -84,9 +84,9 @@ def _found(ok: bool, reachable: bool, status, latency, problem) -> dict:
 def _advance(ctx: Context, probe: Probe, found: dict, offline: bool) -> dict:
     at = clock.now_iso()
     with transaction(ctx.conn):
-        row = ctx.conn.execute("SELECT * FROM probe_state WHERE name = ?", (probe.name,)).fetchone()
-        state = dict(row) if row else {"name": probe.name, "status": "unknown", "consecutive_failures": 0,
-                                         "consecutive_successes": 0, "error_id": None}
+        state = probe_state_table.get(ctx.conn, probe.name) or {
+            "name": probe.name, "status": "unknown", "consecutive_failures": 0, "consecutive_successes": 0,
+            "error_id": None}
         if not offline:  # offline: this machine's fault, the probe's counters do not move
             if found["ok"]:
                 state["consecutive_successes"] += 1
@@ -95,13 +95,12 @@ def _advance(ctx: Context, probe: Probe, found: dict, offline: bool) -> dict:
                 state["consecutive_failures"] += 1
                 state["consecutive_successes"] = 0
         state.update(last_checked_at=at, last_error=found["problem"], last_latency_ms=found["latency_ms"])
-        _save(ctx, state)
+        probe_state_table.save(ctx.conn, state)
     result = {"name": probe.name, "url": probe.url, "service": probe.service, **found, "error": None, "resolved": []}
     if not offline:
         _raise_or_resolve(ctx, probe, state, result)
     state["status"] = _status(state, probe, offline)
-    ctx.conn.execute("UPDATE probe_state SET status = ?, error_id = ? WHERE name = ?",
-                     (state["status"], state["error_id"], probe.name))
+    probe_state_table.mark(ctx.conn, probe.name, status=state["status"], error_id=state["error_id"])
     result.update(state=state["status"], consecutive_failures=state["consecutive_failures"],
                   consecutive_successes=state["consecutive_successes"],
                   error_id=f"error-{state['error_id']}" if state["error_id"] else None)
@@ -150,15 +149,3 @@ def _offline(ctx: Context, offline: bool, checks: list[dict]) -> dict | None:
                                    "Ignore: the probes resume when the network is back"], source="probe:offline")
     return incidents.brief(error)
 
-
-def _save(ctx: Context, state: dict) -> None:
-    ctx.conn.execute(
-        "INSERT INTO probe_state (name, status, consecutive_failures, consecutive_successes, last_checked_at,"
-        " last_error, last_latency_ms, error_id) VALUES (:name, :status, :consecutive_failures,"
-        " :consecutive_successes, :last_checked_at, :last_error, :last_latency_ms, :error_id)"
-        " ON CONFLICT(name) DO UPDATE SET status = excluded.status,"
-        " consecutive_failures = excluded.consecutive_failures,"
-        " consecutive_successes = excluded.consecutive_successes, last_checked_at = excluded.last_checked_at,"
-        " last_error = excluded.last_error, last_latency_ms = excluded.last_latency_ms, error_id = excluded.error_id",
-        {key: state.get(key) for key in ("name", "status", "consecutive_failures", "consecutive_successes",
-                                         "last_checked_at", "last_error", "last_latency_ms", "error_id")})

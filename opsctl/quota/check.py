@@ -18,7 +18,8 @@ from .. import clock
 from ..context import Context, ensure
 from ..errors import InvalidInput
 from ..jobs import incidents
-from . import judge, readings, sources
+from ..ledger import quota_table
+from . import judge, sources
 from .forecast import forecast as predict
 
 FORECAST_DAYS = 90  # readings older than this do not shape the forecast
@@ -96,7 +97,7 @@ def _plan(ctx: Context, inventory, services: list[str] | None) -> list[Task]:
         except InvalidInput as exc:
             task.problem = f"invalid usage source in {inventory.path.name} (line {row.line}): {exc.message}"
         tasks.append(task)
-    for service in readings.recorded_services(ctx.conn):  # recorded by hand, not (yet) in the inventory
+    for service in quota_table.recorded_services(ctx.conn):  # recorded by hand, not (yet) in the inventory
         if service.lower() not in seen and (wanted is None or service.lower() in wanted):
             row = inventory.find(service)
             tasks.append(Task(row.service, {"type": "manual"}, row.config, _backup(row.backup)) if row
@@ -120,7 +121,7 @@ def _settle_local(ctx: Context, task: Task, section: dict) -> dict:
     """Manual sources and broken specs: nothing to fetch."""
     if task.problem:
         return settle(ctx, task, section, problem=task.problem)
-    last = readings.last_good(ctx.conn, task.service)
+    last = quota_table.last_good(ctx.conn, task.service)
     if last is None:
         return dict(_base(task), status="no data",
                     problem=f"no reading yet: opsctl quota record \"{task.service}\" --used N --limit M")
@@ -138,10 +139,10 @@ def settle(ctx: Context, task: Task, section: dict, *, reading: sources.Reading 
     problem = scrub(problem) if problem else None
     with transaction(ctx.conn):
         if reading is None:
-            readings.insert(ctx.conn, task.service, at=at, source=(task.spec or {}).get("type", "?"), problem=problem)
+            quota_table.insert(ctx.conn, task.service, at=at, source=(task.spec or {}).get("type", "?"), problem=problem)
         else:
-            readings.insert(ctx.conn, task.service, at=at, source=reading.source, used=reading.used,
-                            limit=reading.limit, remaining=reading.remaining, resets_at=reading.resets_at)
+            quota_table.insert(ctx.conn, task.service, at=at, source=reading.source, used=reading.used,
+                               limit=reading.limit, remaining=reading.remaining, resets_at=reading.resets_at)
     failure = judge.judge_failure(ctx, task.service, problem or "", ok=reading is not None)
     if reading is None:
         return dict(result, status="failed", problem=problem, error=failure["error"], resolved=failure["resolved"])
@@ -155,7 +156,7 @@ def settle(ctx: Context, task: Task, section: dict, *, reading: sources.Reading 
 def _judge(ctx: Context, task: Task, section: dict, row: dict, result: dict) -> dict:
     limits = judge.thresholds(section, task.settings)
     since = clock.to_iso(clock.now() - timedelta(days=FORECAST_DAYS))
-    seen = readings.history(ctx.conn, task.service, since)
+    seen = quota_table.history(ctx.conn, task.service, since)
     if not seen or seen[-1]["at"] != row["at"]:
         seen.append(row)
     outlook = predict(seen, row.get("resets_at"))

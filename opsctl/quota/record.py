@@ -7,7 +7,7 @@ from datetime import timedelta
 from .. import clock
 from ..context import Context, ensure
 from ..errors import InvalidInput, clip
-from . import readings
+from ..ledger import quota_table
 from .check import FORECAST_DAYS, Task, settle
 from .forecast import forecast as predict
 from .sources import CheckFailed, Reading, moment
@@ -47,13 +47,13 @@ def list_quotas(*, ctx: Context | None = None) -> dict:
     ctx = ensure(ctx)
     since = clock.to_iso(clock.now() - timedelta(days=FORECAST_DAYS))
     found = []
-    for row in readings.latest(ctx.conn):
+    for row in quota_table.latest(ctx.conn):
         item = {"service": row["service"], "at": row["at"], "source": row["source"], "used": row["used"],
                 "limit": row["limit_value"], "remaining": row["remaining"], "resets_at": row["resets_at"],
                 "problem": row["problem"], "percent": None, "forecast": None, "forecast_text": None}
         if row["used"] is not None and row["limit_value"]:
             item["percent"] = round(row["used"] / row["limit_value"] * 100, 1)
-            outlook = predict(readings.history(ctx.conn, row["service"], since), row["resets_at"])
+            outlook = predict(quota_table.history(ctx.conn, row["service"], since), row["resets_at"])
             if outlook:
                 item.update(forecast=outlook.public(), forecast_text=outlook.text(clock.now()))
         found.append(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..clock import now, to_iso
-from ..quota import readings
+from ..ledger import quota_table
 from ..quota.forecast import day, forecast
 
 FORECAST_DAYS = 90
@@ -15,10 +15,10 @@ def quotas(conn) -> list[dict]:
     moment = now()
     since = to_iso(moment - timedelta(days=FORECAST_DAYS))
     found = []
-    for row in readings.latest(conn):
+    for row in quota_table.latest(conn):
         used, limit = row.get("used"), row.get("limit_value")
         ratio = float(used) / float(limit) if used is not None and limit else None
-        outlook = forecast(readings.history(conn, row["service"], since)) if ratio is not None else None
+        outlook = forecast(quota_table.history(conn, row["service"], since)) if ratio is not None else None
         found.append({
             "service": row["service"], "used": used, "limit": limit, "used_ratio": ratio,
             "at": row["at"], "resets_at": row.get("resets_at"), "problem": row.get("problem"),

@@ -67,7 +67,7 @@ def _errors(ctx, args, user) -> str | None:
 
 
 def _logs(ctx, args, user) -> str:
-    from ..jobs import runs_table
+    from ..ledger import runs_table
 
     jobs = args[:1] or runs_table.job_names(ctx.conn)
     lines = []
