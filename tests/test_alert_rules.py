@@ -137,3 +137,24 @@ def test_a_broken_seed_rule_is_a_config_error_naming_the_valid_values(cli, tmp_p
     assert proc.returncode == 1
     message = json.loads(proc.stdout)["error"]
     assert "alert 'job_failed'" in message and "CRITICAL, ERROR, WARNING, INFO" in message
+
+
+def test_the_group_is_looked_up_when_slack_sends_and_remembered(slack_env):
+    slack_env.add_channel("data-alerts", "C0DATAALRT")
+    slack_env.usergroups["data-team"] = "S0DATATEAM"
+    write_config(RUNBOOK)
+    clock.set_now("2026-03-02T09:00:00Z")
+    slack_env.fail_next("usergroups.list", status=500)  # Slack could not be asked: the text stays, nothing cached
+    first = run_job("nightly", _job(retries=3))
+    assert "@data-team" in slack_env.messages[-1].text and first["error"]["id"]
+    from opsctl import update_error
+
+    update_error(first["error"]["id"], "resolved")
+    run_job("other", _job(retries=4))
+    run_job("third", _job(retries=5))
+    assert [m.text.split()[1] for m in slack_env.messages if m.thread_ts is None][1:] == [
+        "<!subteam^S0DATATEAM>", "<!subteam^S0DATATEAM>"]
+    from tests.ledger_support import query
+
+    assert query("SELECT value FROM kv WHERE key = 'slack:usergroup:data-team'") == [{"value": "S0DATATEAM"}]
+    assert len(slack_env.calls("usergroups.list")) == 2  # the failed ask, then one: the id was remembered

@@ -32,9 +32,16 @@ class SlackChannel(Channel):
     def send(self, out: Outgoing, *, timeout: float) -> Sent:
         if not (self.values.get("token") and self.values.get("channel")):
             return self._webhook(out, timeout)
+        client = self._client(timeout)
+        mention, learned = self._mention(out, client)
+        sent = self._send(client, out, mention)
+        if learned:
+            sent.cache = {**(sent.cache or {}), **learned}
+        return sent
+
+    def _send(self, client, out: Outgoing, mention: str | None) -> Sent:
         from ..messages import slack_blocks
 
-        client = self._client(timeout)
         note = out.notification
         if out.purpose in THREADED and out.ref:
             ref = out.ref.get("data") or {}
@@ -45,23 +52,41 @@ class SlackChannel(Channel):
             except Permanent as exc:
                 if "message_not_found" not in exc.message:
                     raise
-                return self._post(client, out)  # the original is gone: start again
-            text, blocks = slack_blocks.reply(note, out.record, out.purpose, mention=out.mention)
+                return self._post(client, out, mention)  # the original is gone: start again
+            text, blocks = slack_blocks.reply(note, out.record, out.purpose, mention=mention)
             reply = self._call(client.chat_postMessage, channel=where, thread_ts=ts, text=text, blocks=blocks,
                                reply_broadcast=out.purpose == "escalation")
             return Sent(remote_id=reply.get("ts"), note="updated and replied in thread")
-        return self._post(client, out)
+        return self._post(client, out, mention)
 
-    def _post(self, client, out: Outgoing) -> Sent:
+    def _post(self, client, out: Outgoing, mention: str | None) -> Sent:
         from ..messages import slack_blocks
 
-        text, blocks = slack_blocks.render(out.notification, mention=out.mention)
+        text, blocks = slack_blocks.render(out.notification, mention=mention)
         response = self._call(client.chat_postMessage, channel=out.notification.slack_channel or self.values["channel"],
                               text=text, blocks=blocks,
                               unfurl_links=False, unfurl_media=False)
         ts, where = response.get("ts"), response.get("channel")
         remember = out.subject_id is not None and out.purpose != "test"
         return Sent(remote_id=ts, ref={"channel": where, "ts": ts} if remember else None)
+
+    def _mention(self, out: Outgoing, client) -> tuple[str | None, dict]:
+        from .slack_mentions import resolve
+
+        def list_groups() -> dict[str, str] | None:
+            from slack_sdk.errors import SlackApiError
+
+            try:
+                groups = client.usergroups_list().get("usergroups") or []
+            except SlackApiError as exc:
+                if isinstance(self._api_error(exc), Transient):
+                    return None  # ask again next time
+                return {}  # missing_scope and friends: keep the text
+            except OSError:
+                return None
+            return {g.get("handle") or "": g["id"] for g in groups}
+
+        return resolve(out.mention, out.cache, list_groups if client is not None else None)
 
     def _client(self, timeout: float):
         from slack_sdk.web import WebClient
@@ -105,12 +130,13 @@ class SlackChannel(Channel):
         from ..messages import slack_blocks
         from .http import retry_after
 
+        mention, _ = self._mention(out, None)
         if out.purpose in THREADED:
-            text, blocks = slack_blocks.render(out.notification, mention=out.mention,
+            text, blocks = slack_blocks.render(out.notification, mention=mention,
                                                status_line=slack_blocks.status_line(out.notification, out.record,
                                                                                     out.purpose), buttons=False)
         else:
-            text, blocks = slack_blocks.render(out.notification, mention=out.mention, buttons=False)
+            text, blocks = slack_blocks.render(out.notification, mention=mention, buttons=False)
         hook = WebhookClient(self.values["webhook_url"], timeout=max(1, int(round(timeout))), retry_handlers=[])
         response = hook.send(text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
         status, body = response.status_code, (response.body or "").strip()[:80]

@@ -3,8 +3,8 @@
 - a silence in force, or a snooze (escalations/reminders), holds the notice;
 - the error's priority (P0-P3) goes on the notification (email subject, SMS text);
 - an error raised by a seed-format alert rule (`alerts:` with `channel:` / `mention:`) goes to that
-  rule's Slack channel with that mention (`@data-team` resolved to a user-group mention when the
-  bot may list user groups, else the text as written).
+  rule's Slack channel with that mention (the Slack channel turns `@data-team` into a user-group
+  mention when it sends, see channels/slack_mentions.py).
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ def prepare(ctx, notification, subject: str, subject_id: int | None, purpose: st
         if rule.channel and not notification.slack_channel:
             notification.slack_channel = rule.channel
         if rule.mention and not notification.mention:
-            from .mentions import resolve
-
-            notification.mention = resolve(ctx, rule.mention)
+            notification.mention = rule.mention  # resolved by the Slack channel when it sends
     return notification, None
 
 
