@@ -303,3 +303,25 @@ def test_delivers_on_two_hosts_send_each_message_once(pg_server, tmp_path, fake_
     assert sent == count
     ids = Counter(json.dumps(m.blocks).split("*ID:*\\n")[1].split('"')[0] for m in fake_slack.messages)
     assert ids == Counter({f"error-{n}": 1 for n in range(1, count + 1)})
+
+
+def test_deliver_passes_over_a_delivery_another_host_is_claiming(pg_server, tmp_path, fake_slack):
+    url = pg_server.fresh()
+    fake_slack.fail_next("chat.postMessage", status=500, times=2 * 3)
+    first = _slack_host(tmp_path / "host-a", url, fake_slack, START)
+    for service in ("svc-1", "svc-2"):
+        proc = _opsctl("notify-error", "--type", "api_limit", "--service", service, env=first)
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert fake_slack.messages == []
+    holder, watcher = connect(url), connect(url)
+    later = _slack_host(tmp_path / "host-b", url, fake_slack, LATER)
+    with transaction(holder):  # another host's claim has locked error-1's delivery
+        holder.execute("SELECT id FROM deliveries WHERE subject_id = 1 FOR UPDATE")
+        run = _opsctl("deliver", env=later)
+        wait_for(lambda: run.poll() is not None or _waiting_on_a_lock(watcher, besides=holder.raw.info.backend_pid))
+        assert run.poll() == 0, "deliver waited for a row another claim holds"
+        assert json.loads(run.stdout.read())["sent"] == 1
+    assert [json.dumps(m.blocks).count("error-2") > 0 for m in fake_slack.messages] == [True]
+    again = _opsctl("deliver", env=later)
+    assert json.loads(again.communicate(timeout=120)[0])["sent"] == 1
+    assert len(fake_slack.messages) == 2
