@@ -36,6 +36,127 @@ def test_forty_concurrent_reports_from_two_hosts_make_one_error(pg_server, tmp_p
     assert (row["n"], row["occ"]) == (1, 40)
 
 
+def _waiting_on_a_lock(conn, *, besides: int) -> int:
+    """Backends of this database (other than `besides`) blocked on a lock right now."""
+    return conn.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock' AND pid <> ?", (besides,)).fetchone()["n"]
+
+
+def _report(service: str) -> dict:
+    return {"type": "api_limit", "service": service, "details": "held open", "impact": "warning", "options": [],
+            "project": None, "recommendation": None, "source": "test"}
+
+
+def test_a_report_is_not_held_up_by_a_write_to_another_error(pg_server, tmp_path):
+    """No global writer lock: only writers of the SAME error take turns (its fingerprint, its row)."""
+    from opsctl.ledger import errors_table
+
+    url = pg_server.fresh()
+    env = _env(tmp_path / "host-b", url)
+    track = ["track-error", "--error-type", "api_limit", "--details", "x", "--service"]
+    assert subprocess.run([sys.executable, "-m", "opsctl", *track, "svc-a"], env=env, timeout=60).returncode == 0
+    holder, watcher = connect(url), connect(url)
+    holder_pid = holder.raw.info.backend_pid
+    with transaction(holder):  # host A is in the middle of recording a report about svc-a
+        errors_table.record(holder, _report("svc-a"), at="2026-03-02T09:00:00Z", actor="host-a")
+        other = _opsctl(*track, "svc-b", env=env)
+        wait_for(lambda: other.poll() is not None or _waiting_on_a_lock(watcher, besides=holder_pid))
+        assert other.poll() == 0, "a report about svc-b waited for a transaction about svc-a"
+        assert json.loads(other.stdout.read())["id"] == "error-2"
+        same = _opsctl(*track, "svc-a", env=env)
+        wait_for(lambda: _waiting_on_a_lock(watcher, besides=holder_pid) or same.poll() is not None)
+        assert same.poll() is None, "a second report about svc-a must wait for the first"
+    out, err = same.communicate(timeout=60)
+    assert same.returncode == 0, err
+    assert json.loads(out)["id"] == "error-1" and json.loads(out)["occurrences"] == 3
+
+
+def test_requests_for_one_tool_from_two_hosts_make_one_request(pg_server, tmp_path):
+    url = pg_server.fresh()
+    hosts = [_env(tmp_path / "host-a", url), _env(tmp_path / "host-b", url)]
+    procs = [_opsctl("request-integration", "--tool", "Airtable API", "--purpose", "sync", env=hosts[i % 2])
+             for i in range(20)]
+    outs = [proc.communicate(timeout=120) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), [err for _, err in outs if err]
+    assert {json.loads(out)["id"] for out, _ in outs} == {"req-1"}
+    row = connect(url).execute("SELECT count(*) AS n, max(asks) AS asks FROM requests").fetchone()
+    assert (row["n"], row["asks"]) == (1, 20)
+
+
+def test_an_ask_for_a_tool_another_host_is_requesting_waits_and_is_counted(pg_server, tmp_path):
+    from opsctl.ledger import requests_table
+
+    url = pg_server.fresh()
+    holder, watcher = connect(url), connect(url)
+    ask = {"tool": "Airtable API", "purpose": "sync", "alternatives": None, "urgency": "high", "cost": None}
+    with transaction(holder):  # host A has written req-1 and not committed yet
+        requests_table.record(holder, ask, at="2026-03-02T09:00:00Z", actor="host-a")
+        again = _opsctl("request-integration", "--tool", "airtable api", "--purpose", "sync",
+                        env=_env(tmp_path / "host-b", url))
+        wait_for(lambda: _waiting_on_a_lock(watcher, besides=holder.raw.info.backend_pid) or again.poll() is not None)
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 0, err
+    assert json.loads(out)["id"] == "req-1" and json.loads(out)["asks"] == 2
+
+
+def test_a_report_of_a_problem_another_host_is_recording_is_folded_into_it(pg_server, tmp_path):
+    from opsctl.ledger import errors_table
+
+    url = pg_server.fresh()
+    env = _env(tmp_path / "host-b", url)
+    holder, watcher = connect(url), connect(url)
+    with transaction(holder):  # host A has written error-1 and not committed yet
+        errors_table.record(holder, _report("svc-a"), at="2026-03-02T09:00:00Z", actor="host-a")
+        same = _opsctl("track-error", "--error-type", "api_limit", "--service", "SVC-A", "--details", "x", env=env)
+        wait_for(lambda: _waiting_on_a_lock(watcher, besides=holder.raw.info.backend_pid) or same.poll() is not None)
+    out, err = same.communicate(timeout=60)
+    assert same.returncode == 0, err
+    assert (json.loads(out)["id"], json.loads(out)["occurrences"]) == ("error-1", 2)
+    new = subprocess.run([sys.executable, "-m", "opsctl", "track-error", "--error-type", "api_limit", "--service",
+                          "svc-b", "--details", "x", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert json.loads(new.stdout)["id"] == "error-2"  # the reports took turns: no id was used up by a clash
+
+
+def test_a_transaction_undone_by_a_deadlock_runs_again(pg_server):
+    from opsctl.ledger import kv_table, retrying
+
+    conn = connect(pg_server.fresh())
+    tries = []
+
+    def work():
+        tries.append(1)
+        kv_table.put(conn, "k", str(len(tries)), at="2026-03-02T09:00:00Z")
+        if len(tries) == 1:  # what the server says to the transaction it picks to break a deadlock
+            conn.execute("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$")
+        return "done"
+
+    assert retrying(conn, work) == "done"
+    assert len(tries) == 2
+    assert kv_table.get(conn, "k") == "2"
+
+
+def test_metrics_count_a_row_that_commits_after_a_higher_id(pg_server):
+    """Ids are handed out before COMMIT: error-1 may become visible after error-2 did."""
+    import threading
+
+    from opsctl.ledger import errors_table
+    from opsctl.ledger.rollups import errors_by_type
+
+    url = pg_server.fresh()
+    first, second, reader = connect(url), connect(url), connect(url)
+    with transaction(first):
+        errors_table.record(first, _report("svc-a"), at="2026-03-02T09:00:00Z", actor="a")  # error-1, not committed
+        with transaction(second):
+            errors_table.record(second, _report("svc-b"), at="2026-03-02T09:00:00Z", actor="b")  # error-2
+        seen = {}
+        scrape = threading.Thread(target=lambda: seen.update(errors_by_type(reader)))
+        scrape.start()
+        wait_for(lambda: not scrape.is_alive() or _waiting_on_a_lock(second, besides=first.raw.info.backend_pid))
+    scrape.join()
+    assert seen["api_limit"] == 2
+    assert errors_by_type(connect(url))["api_limit"] == 2
+
+
 def test_wait_on_one_host_ends_when_decide_runs_on_the_other(pg_server, tmp_path):
     url = pg_server.fresh()
     a, b = _env(tmp_path / "host-a", url), _env(tmp_path / "host-b", url)
@@ -146,19 +267,22 @@ def _slack_host(home: Path, url: str, slack, at: str) -> dict:
 def test_ticks_on_two_hosts_send_one_escalation(pg_server, tmp_path, fake_slack):
     url = pg_server.fresh()
     first = _slack_host(tmp_path / "host-a", url, fake_slack, START)
-    proc = _opsctl("notify-error", "--type", "api_limit", "--service", "Scraper API", "--impact", "blocking",
-                   "--details", "1000/1000", env=first)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    error_id = json.loads(out)["id"]
-    assert len(fake_slack.messages) == 1
+    services = ["Scraper API", "Geocoder", "Mailer"]
+    for service in services:
+        proc = _opsctl("notify-error", "--type", "api_limit", "--service", service, "--impact", "blocking",
+                       "--details", "1000/1000", env=first)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert len(fake_slack.messages) == len(services)
     later = [_slack_host(tmp_path / name, url, fake_slack, LATER) for name in ("host-a", "host-b")]
     ticks = [_opsctl("tick", env=later[n % 2]) for n in range(6)]
     for tick in ticks:
         assert tick.wait(timeout=180) == 0, tick.stderr.read()
-    shown = _opsctl("errors", "show", error_id, env=later[1]).communicate(timeout=60)[0]
-    assert json.loads(shown)["escalations"] == 1
-    assert len(fake_slack.messages) == 2, [m.text for m in fake_slack.messages]  # the notice, one escalation
+    for number in range(1, len(services) + 1):
+        shown = _opsctl("errors", "show", f"error-{number}", env=later[1]).communicate(timeout=60)[0]
+        assert json.loads(shown)["escalations"] == 1
+    # each error: the notice, then one escalation
+    assert len(fake_slack.messages) == 2 * len(services), [m.text for m in fake_slack.messages]
 
 
 def test_delivers_on_two_hosts_send_each_message_once(pg_server, tmp_path, fake_slack):
@@ -179,3 +303,25 @@ def test_delivers_on_two_hosts_send_each_message_once(pg_server, tmp_path, fake_
     assert sent == count
     ids = Counter(json.dumps(m.blocks).split("*ID:*\\n")[1].split('"')[0] for m in fake_slack.messages)
     assert ids == Counter({f"error-{n}": 1 for n in range(1, count + 1)})
+
+
+def test_deliver_passes_over_a_delivery_another_host_is_claiming(pg_server, tmp_path, fake_slack):
+    url = pg_server.fresh()
+    fake_slack.fail_next("chat.postMessage", status=500, times=2 * 3)
+    first = _slack_host(tmp_path / "host-a", url, fake_slack, START)
+    for service in ("svc-1", "svc-2"):
+        proc = _opsctl("notify-error", "--type", "api_limit", "--service", service, env=first)
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert fake_slack.messages == []
+    holder, watcher = connect(url), connect(url)
+    later = _slack_host(tmp_path / "host-b", url, fake_slack, LATER)
+    with transaction(holder):  # another host's claim has locked error-1's delivery
+        holder.execute("SELECT id FROM deliveries WHERE subject_id = 1 FOR UPDATE")
+        run = _opsctl("deliver", env=later)
+        wait_for(lambda: run.poll() is not None or _waiting_on_a_lock(watcher, besides=holder.raw.info.backend_pid))
+        assert run.poll() == 0, "deliver waited for a row another claim holds"
+        assert json.loads(run.stdout.read())["sent"] == 1
+    assert [json.dumps(m.blocks).count("error-2") > 0 for m in fake_slack.messages] == [True]
+    again = _opsctl("deliver", env=later)
+    assert json.loads(again.communicate(timeout=120)[0])["sent"] == 1
+    assert len(fake_slack.messages) == 2

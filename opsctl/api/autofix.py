@@ -21,7 +21,7 @@ def remediate(ctx: Context, recorded, rule) -> dict:
     at_moment = now()
     at = to_iso(at_moment)
     with transaction(ctx.conn):
-        row = errors_table.get(ctx.conn, recorded.row["id"])
+        row = errors_table.get(ctx.conn, recorded.row["id"], for_update=True)
         remediation.record_outcome(ctx, row, rule, outcome, at)
         notified_meanwhile = row["notified_at"] is not None  # tick took over (the fix overran)
         event_id, plan = 0, []

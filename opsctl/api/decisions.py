@@ -110,8 +110,8 @@ def acknowledge(error_id, *, note: str | None = None, ctx: Context | None = None
 
 
 def _error_row(ctx: Context, number: int):
-    row = errors_table.require(ctx.conn, number)
-    return row
+    """Inside the decision's transaction: the row, locked until it commits."""
+    return errors_table.require(ctx.conn, number, for_update=True)
 
 
 def _answer(kind: str, row, wait_for: str) -> str | None:

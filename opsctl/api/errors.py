@@ -8,7 +8,7 @@ from ..durations import parse_duration
 from ..errors import InvalidInput
 from ..escalation import flapping, remediation, timers
 from ..ids import format_id, parse_id
-from ..ledger import errors_table, transaction
+from ..ledger import errors_table, retrying
 from ..ledger.events import add_event
 from .. import lifecycle
 from ..lifecycle import check_error_transition, set_status as _set_status
@@ -42,8 +42,9 @@ def notify_error(type: str, service: str, details: str = "", impact: str = "bloc
     report = _report(type, service, details, impact, options, project, recommendation, source)
     ctx = ensure(ctx)
     at = to_iso(now())
-    fix, plan = None, []
-    with transaction(ctx.conn):  # the report, "user notified" and the outbox rows commit together
+
+    def record_and_notify():  # the report, "user notified" and the outbox rows commit together
+        fix, plan = None, []
         recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor)
         _remember_priority(ctx, recorded, impact, source)
         newly_flapping = _after_record(ctx, recorded, at)
@@ -55,6 +56,9 @@ def notify_error(type: str, service: str, details: str = "", impact: str = "bloc
                 plan = lifecycle.enqueue_error(ctx, row["id"], recorded.event_id, "notify",
                                                newly_flapping=newly_flapping)
         recorded.row = errors_table.get(ctx.conn, row["id"])
+        return recorded, fix, plan, newly_flapping
+
+    recorded, fix, plan, newly_flapping = retrying(ctx.conn, record_and_notify)
     if fix is not None and fix is not remediation.BUSY:
         from .autofix import remediate
 
@@ -96,7 +100,8 @@ def track_error(error_type: str, service: str, *, project: str | None = None, im
         raise InvalidInput(f"track-error records a live error; --status must be one of {', '.join(OPEN_STATUSES)}")
     ctx = ensure(ctx)
     at = to_iso(now())
-    with transaction(ctx.conn):
+
+    def record_tracked():
         recorded = errors_table.record(ctx.conn, report, at=at, actor=ctx.actor, status=status)
         _remember_priority(ctx, recorded, impact, source)
         _after_record(ctx, recorded, at)
@@ -109,6 +114,9 @@ def track_error(error_type: str, service: str, *, project: str | None = None, im
                     ctx, dict(recorded.row, status="open"), "escalated", at))
         elif status != recorded.row["status"] and _forward(recorded.row["status"], status):
             _set_status(ctx, recorded.row, status, at, note="tracked")
+        return recorded
+
+    recorded = retrying(ctx.conn, record_tracked)
     recorded.row = errors_table.get(ctx.conn, recorded.row["id"])
     return _result(recorded, deliveries=[])
 
@@ -141,8 +149,9 @@ def update_error(error_id, status: str | None = None, *, solution: str | None = 
     ctx = ensure(ctx)
     at_moment = now()
     at = to_iso(at_moment)
-    with transaction(ctx.conn):
-        row = errors_table.require(ctx.conn, number)
+
+    def change():
+        row = errors_table.require(ctx.conn, number, for_update=True)
         if target is not None:
             check_error_transition(format_id("error", number), row["status"], target)
         if seconds is not None and (target or row["status"]) != "resolved":
@@ -168,6 +177,9 @@ def update_error(error_id, status: str | None = None, *, solution: str | None = 
                           data={"missing": missing})
         else:
             event_id = None
+        return changed, event_id, plan, missing
+
+    changed, event_id, plan, missing = retrying(ctx.conn, change)
     recorded = errors_table.Recorded(errors_table.get(ctx.conn, number), event_id or 0, False, False)
     if not changed:
         result = _result(recorded, deliveries=[])

@@ -61,7 +61,7 @@ def decide_request(request_id, decision: str, *, until: str | None = None, note:
     from .outbox import send_now
 
     with transaction(ctx.conn):
-        row = requests_table.get(ctx.conn, number)
+        row = requests_table.get(ctx.conn, number, for_update=True)
         if row is None:
             raise NotFound(f"no request {format_id('request', number)}; list them with `opsctl requests list`")
         check_request_transition(format_id("request", number), row["status"], target)

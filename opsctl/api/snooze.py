@@ -24,7 +24,7 @@ def snooze(error_id, duration: str, *, note: str | None = None, ctx: Context | N
     at = now()
     until = to_iso(at + timedelta(seconds=seconds))
     with transaction(ctx.conn):
-        row = errors_table.require(ctx.conn, number)
+        row = errors_table.require(ctx.conn, number, for_update=True)
         if row["status"] not in OPEN_STATUSES:
             raise InvalidInput(f"{format_id('error', number)} is {row['status']}; only open, escalated or "
                                "acknowledged errors can be snoozed")

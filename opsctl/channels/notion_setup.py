@@ -94,5 +94,5 @@ def _remember(ctx: Context, cache: dict) -> None:
     from ..ledger import kv_table, transaction
 
     with transaction(ctx.conn):
-        for key, value in cache.items():
+        for key, value in sorted(cache.items()):  # one order of row locks for every writer
             kv_table.put(ctx.conn, key, value, at=now_iso())

@@ -3,23 +3,26 @@
 Nothing-due costs two indexed queries (the partial index on `errors.next_escalation_at`, the
 partial index on deferred requests' `until`); the config is read only when something is due.
 
-Safe concurrently: due work is claimed inside one BEGIN IMMEDIATE transaction with a conditional
-UPDATE (`WHERE next_escalation_at = <as read> AND escalations = <as read>`), so when two ticks
-race, one claims and the other finds the row changed. The outbox rows of a notice are written in
-the same transaction as its claim, so a tick killed at any moment never leaves a claimed
-escalation without the rows that will send it; they are sent after the commit. A tick that runs late sends one catch-up notice per
-error and schedules the next one from now, never a burst for the missed runs.
+Safe concurrently: due work is claimed inside one transaction with a conditional UPDATE
+(`WHERE next_escalation_at = <as read> AND escalations = <as read>`), so when two ticks race, one
+claims and the other finds the row changed; on PostgreSQL that transaction also holds the
+transaction-level lock `opsctl:tick`, so ticks on many hosts take turns over the due rows.
+The outbox rows of a notice are written in the same transaction as its claim, so a tick killed
+at any moment never leaves a claimed escalation without the rows that will send it; they are sent
+after the commit. A tick that runs late sends one catch-up notice per error and schedules the
+next one from now, never a burst for the missed runs.
 """
 
 from __future__ import annotations
 
 from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
-from ..ledger import transaction
+from ..ledger import lock, transaction
 from ..ledger.events import add_event
 from . import resurface
 
 BATCH = 200
+TICK_LOCK = "opsctl:tick"  # released at COMMIT: safe behind PgBouncer in transaction mode
 
 
 def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = None) -> dict:
@@ -63,6 +66,7 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
                                 for row in requests]
         return result
     with transaction(ctx.conn):  # each claim and its outbox rows commit together
+        lock(ctx.conn, TICK_LOCK)
         claimed = [plan for plan in plans if _claim(ctx, plan, at)]
         for plan in claimed:
             if plan["kind"] != "stale":

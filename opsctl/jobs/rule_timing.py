@@ -44,13 +44,14 @@ def decide(rule, samples: list[tuple[datetime, bool]], at: datetime, last_alert:
 def gate(ctx, rules: list, alerts: list, facts: dict, *, scope: str) -> list:
     """The alerts of this run that pass their rules' `for:` and `cooldown:`; records what it saw."""
     from ..clock import now, parse_iso, to_iso
-    from ..ledger import rules_table, transaction
+    from ..ledger import lock, rules_table, transaction
 
     at = now()
     matched = {a.rule for a in alerts}
     timed = {r.name: r for r in rules if r.for_seconds or r.cooldown_seconds}
     passed = []
     with transaction(ctx.conn):
+        lock(ctx.conn, f"opsctl:rules:{scope}")  # runs of one job on many hosts read and write `cooldown:` in turn
         for rule in timed.values():
             if rule.for_seconds or rule.name in matched:
                 rules_table.add_sample(ctx.conn, rule.name, scope, to_iso(at), rule.name in matched)

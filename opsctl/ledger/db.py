@@ -1,8 +1,8 @@
 """Opening the ledger: an SQLite file (WAL, a busy timeout) or a PostgreSQL URL; migrations on open.
 
 Both backends give the same surface: `conn.execute(sql, params)` with `?`
-placeholders, rows by column name, `transaction(conn)`, `lock(conn, name)` and
-`conn.backend`. psycopg is imported only for a postgresql:// target.
+placeholders, rows by column name, `transaction(conn)`, `retrying(conn, work)`,
+`lock(conn, name)` and `conn.backend`. psycopg is imported only for a postgresql:// target.
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ from .migrations import MIGRATIONS
 from .url import is_postgres, target_of
 
 BUSY_TIMEOUT_SECONDS = 60
+
+
+class Conflict(LedgerUnavailable):
+    """PostgreSQL undid a transaction to break a deadlock (40P01) or a serialization failure (40001).
+
+    Nothing of it was written; `retrying` runs the unit of work again."""
 
 
 def busy_timeout() -> float:
@@ -144,8 +150,10 @@ def _tighten(path: Path) -> None:
 def transaction(conn):
     """One write step: read-then-write inside is safe on both backends.
 
-    SQLite: BEGIN IMMEDIATE takes the write lock up front. PostgreSQL: BEGIN and
-    a transaction-level advisory lock, so hosts sharing a database take turns.
+    SQLite: BEGIN IMMEDIATE takes the write lock up front (one writer at a time). PostgreSQL:
+    BEGIN at READ COMMITTED, no global lock: writers of different records run side by side, and
+    each read-then-write step locks what it depends on (`lock`, `dialect.for_update`, unique
+    indexes, compare-and-set UPDATEs). See docs/postgres.md.
     """
     if conn.backend == "postgresql":
         from . import pg
@@ -154,8 +162,28 @@ def transaction(conn):
     return _sqlite_transaction(conn)
 
 
+ATTEMPTS = 3
+
+
+def retrying(conn, work, *, attempts: int = ATTEMPTS):
+    """`work()` in one transaction, its result returned; run again when PostgreSQL undid it.
+
+    A deadlock (40P01) or serialization failure (40001) rolls the whole transaction back, so
+    nothing of it was written and running it again is safe. `work` must only touch the ledger.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(conn):
+                return work()
+        except Conflict:
+            if attempt == attempts:
+                raise
+
+
 def lock(conn, name: str) -> None:
-    """Hold the lock `name` until the surrounding transaction ends (no-op on SQLite: BEGIN IMMEDIATE holds it)."""
+    """Hold the lock `name` until the surrounding transaction ends (no-op on SQLite: BEGIN IMMEDIATE holds it).
+
+    For a read-then-write about something that may not have a row yet (a fingerprint, a tool)."""
     if conn.backend == "postgresql":
         from . import pg
 

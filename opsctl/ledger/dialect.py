@@ -95,3 +95,18 @@ def json_number(conn, column: str, key: str) -> str:
     if conn.backend == "sqlite":
         return f"json_extract({column}, '$.{key}')"
     return f"CAST(CAST({column} AS jsonb) ->> '{key}' AS DOUBLE PRECISION)"
+
+
+# --- row locks: PostgreSQL runs writers side by side; SQLite's BEGIN IMMEDIATE already holds the file ---
+
+def for_update(conn) -> str:
+    """A suffix for a SELECT whose rows the transaction goes on to change: ` FOR UPDATE` on PostgreSQL.
+
+    The row stays locked until COMMIT, and a writer that held it first is waited for and its
+    change read (READ COMMITTED re-checks the WHERE on the new version)."""
+    return " FOR UPDATE" if conn.backend == "postgresql" else ""
+
+
+def skip_locked(conn, alias: str) -> str:
+    """A suffix for a claim's SELECT: on PostgreSQL rows another claim is taking are passed over, not waited for."""
+    return f" FOR UPDATE OF {alias} SKIP LOCKED" if conn.backend == "postgresql" else ""

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from ..ids import format_id
 from ..people.priority import of_row
 from ..vocab import OPEN_STATUSES, TIERS, worse_impact
-from . import samples_table
+from . import dialect, samples_table
+from .db import Conflict, lock
 from .events import add_event, history
 
 # the open statuses as an SQL list, for `status IN {OPEN_SQL}` (matches the errors_one_open index)
@@ -33,26 +34,41 @@ class Recorded:
 def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, status: str = "open") -> Recorded:
     """Insert a report, fold it into the open error with its fingerprint, or reopen a resolved one.
 
-    Call inside `transaction(conn)` so the read and the write are one step.
+    Call inside `transaction(conn)`. Reports of one fingerprint take turns (a lock on it: the row
+    may not exist yet); reports of different ones run side by side on PostgreSQL. The row found
+    is locked, so a status change committing meanwhile is waited for and read.
     """
     fp = fingerprint(report["type"], report["service"], report["project"])
-    open_row = find_open(conn, fp)
-    if open_row is not None:
-        impact = worse_impact(open_row["impact"], report["impact"])
-        conn.execute(
-            "UPDATE errors SET occurrences = occurrences + 1, last_seen = ?, impact = ?, updated_at = ?"
-            " WHERE id = ?",  # the first details stay; this report's go to its sample
-            (at, impact, at, open_row["id"]),
-        )
-        samples_table.add(conn, open_row["id"], at, report["details"], report.get("source"))
-        event_id = add_event(conn, "error", open_row["id"], "occurred", at=at, actor=actor,
-                             data={"impact": report["impact"]} if impact != open_row["impact"] else None)
-        return Recorded(get(conn, open_row["id"]), event_id, True, False)
+    lock(conn, f"opsctl:error:{fp}")
+    for _ in range(3):  # a second round only after an explicit reopen of this problem committed meanwhile
+        open_row = find_open(conn, fp, for_update=True)
+        if open_row is not None:
+            return _fold(conn, open_row, report, at=at, actor=actor)
+        closed = conn.execute("SELECT * FROM errors WHERE fingerprint = ? AND status = 'resolved'"
+                              " ORDER BY id DESC LIMIT 1" + dialect.for_update(conn), (fp,)).fetchone()
+        recorded = (_reopen(conn, closed, report, at=at, actor=actor, status=status) if closed is not None
+                    else _insert(conn, fp, report, at=at, actor=actor, status=status))
+        if recorded is not None:
+            return recorded
+    raise Conflict(f"error {fp} kept changing while a report was recorded; nothing was written, try again")
 
-    closed = conn.execute(
-        "SELECT * FROM errors WHERE fingerprint = ? AND status = 'resolved' ORDER BY id DESC LIMIT 1", (fp,)
-    ).fetchone()
-    if closed is not None:
+
+def _fold(conn, open_row, report: dict, *, at: str, actor: str) -> Recorded:
+    impact = worse_impact(open_row["impact"], report["impact"])
+    conn.execute(
+        "UPDATE errors SET occurrences = occurrences + 1, last_seen = ?, impact = ?, updated_at = ?"
+        " WHERE id = ?",  # the first details stay; this report's go to its sample
+        (at, impact, at, open_row["id"]),
+    )
+    samples_table.add(conn, open_row["id"], at, report["details"], report.get("source"))
+    event_id = add_event(conn, "error", open_row["id"], "occurred", at=at, actor=actor,
+                         data={"impact": report["impact"]} if impact != open_row["impact"] else None)
+    return Recorded(get(conn, open_row["id"]), event_id, True, False)
+
+
+def _reopen(conn, closed, report: dict, *, at: str, actor: str, status: str) -> Recorded | None:
+    """A regression; None when another error of this fingerprint was reopened meanwhile (the unique index)."""
+    try:
         conn.execute(
             "UPDATE errors SET status = ?, impact = ?, details = ?, options = ?, recommendation = ?,"
             " occurrences = occurrences + 1, last_seen = ?, opened_at = ?, notified_at = NULL,"
@@ -62,29 +78,37 @@ def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, statu
             (status, report["impact"], report["details"], json.dumps(report["options"], ensure_ascii=False),
              report["recommendation"], at, at, at, closed["id"]),
         )
-        samples_table.add(conn, closed["id"], at, report["details"], report.get("source"))
-        event_id = add_event(conn, "error", closed["id"], "regressed", at=at, actor=actor,
-                             from_status="resolved", to_status=status)
-        return Recorded(get(conn, closed["id"]), event_id, False, True)
+    except sqlite3.IntegrityError:
+        return None
+    samples_table.add(conn, closed["id"], at, report["details"], report.get("source"))
+    event_id = add_event(conn, "error", closed["id"], "regressed", at=at, actor=actor,
+                         from_status="resolved", to_status=status)
+    return Recorded(get(conn, closed["id"]), event_id, False, True)
 
-    cursor = conn.execute(
+
+def _insert(conn, fp: str, report: dict, *, at: str, actor: str, status: str) -> Recorded | None:
+    """A new error; None when one of this fingerprint was reopened meanwhile (the unique index said no)."""
+    inserted = conn.execute(
         "INSERT INTO errors (fingerprint, type, service, project, impact, status, details, options,"
         " recommendation, source, first_seen, last_seen, opened_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
         (fp, report["type"], report["service"], report["project"] or "", report["impact"], status,
          report["details"], json.dumps(report["options"], ensure_ascii=False), report["recommendation"],
          report.get("source"), at, at, at, at),
-    )
-    error_id = cursor.lastrowid
+    ).fetchone()
+    if inserted is None:
+        return None
+    error_id = inserted["id"]
     samples_table.add(conn, error_id, at, report["details"], report.get("source"))
     event_id = add_event(conn, "error", error_id, "created", at=at, actor=actor, to_status=status,
                          data={"source": report.get("source")} if report.get("source") else None)
     return Recorded(get(conn, error_id), event_id, False, False)
 
 
-def find_open(conn: sqlite3.Connection, fp: str) -> sqlite3.Row | None:
-    """The open error with this fingerprint (at most one: the database guarantees it)."""
-    return conn.execute(f"SELECT * FROM errors WHERE fingerprint = ? AND status IN {OPEN_SQL}", (fp,)).fetchone()
+def find_open(conn: sqlite3.Connection, fp: str, *, for_update: bool = False) -> sqlite3.Row | None:
+    """The open error with this fingerprint (at most one: the database guarantees it); locked with `for_update`."""
+    return conn.execute(f"SELECT * FROM errors WHERE fingerprint = ? AND status IN {OPEN_SQL}"
+                        + (dialect.for_update(conn) if for_update else ""), (fp,)).fetchone()
 
 
 def find_open_about(error_type: str, service: str, conn: sqlite3.Connection) -> sqlite3.Row | None:
@@ -92,13 +116,15 @@ def find_open_about(error_type: str, service: str, conn: sqlite3.Connection) -> 
     return find_open(conn, fingerprint(error_type, service, None))
 
 
-def get(conn: sqlite3.Connection, error_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM errors WHERE id = ?", (error_id,)).fetchone()
+def get(conn: sqlite3.Connection, error_id: int, *, for_update: bool = False) -> sqlite3.Row | None:
+    """The row; with `for_update`, locked until the transaction ends (for a read-then-write)."""
+    return conn.execute("SELECT * FROM errors WHERE id = ?" + (dialect.for_update(conn) if for_update else ""),
+                        (error_id,)).fetchone()
 
 
-def require(conn: sqlite3.Connection, error_id: int) -> sqlite3.Row:
-    """The error's row, or NotFound with a hint (exit 2)."""
-    row = get(conn, error_id)
+def require(conn: sqlite3.Connection, error_id: int, *, for_update: bool = False) -> sqlite3.Row:
+    """The error's row (locked with `for_update`), or NotFound with a hint (exit 2)."""
+    row = get(conn, error_id, for_update=for_update)
     if row is None:
         from ..errors import NotFound
 

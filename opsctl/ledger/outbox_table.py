@@ -4,7 +4,9 @@ Row statuses: queued → sending (claimed) → sent | queued (retry later) | dea
 A claim is a random token, an owner ("<boot id>:<pid>:<process start>") and a lease
 (`claimed_until`, renewed while the send runs). `next_attempt_at` of a claimed row is its lease,
 so one indexed condition finds both the rows that are due and the claims to look at again.
-Every claim is a compare-and-set UPDATE … RETURNING, so two processes never hold one row.
+Every claim is a compare-and-set UPDATE … RETURNING, so two processes never hold one row; on
+PostgreSQL its candidates are read `FOR UPDATE SKIP LOCKED`, so concurrent claims (many hosts
+running `deliver`) take different rows instead of queueing behind each other.
 Deliveries about one record go out in order per channel: a row waits while an older one for
 the same record and channel is still pending.
 
@@ -14,6 +16,8 @@ Every function takes `conn`; the callers own the transactions (`with transaction
 from __future__ import annotations
 
 import json
+
+from . import dialect
 
 PENDING = "('queued', 'sending')"
 _SAME_RECORD = ("o.subject = d.subject AND o.channel = d.channel"
@@ -51,18 +55,20 @@ def claim(conn, *, ids: list[int] | None, limit: int, token: str, owner: str, un
         params = list(ids)
     rows = conn.execute(
         "UPDATE deliveries SET status = 'sending', claim_token = ?, claim_owner = ?, claimed_until = ?,"
-        " next_attempt_at = ?, attempts = attempts + 1 WHERE id IN ("
+        " next_attempt_at = ?, attempts = attempts + 1 WHERE status = 'queued' AND id IN ("
         "  SELECT d.id FROM deliveries d WHERE d.status = 'queued' AND d.next_attempt_at <= ?"
-        f"  {only} AND NOT {_OLDER_PENDING} ORDER BY d.next_attempt_at, d.id LIMIT ?)"
+        f"  {only} AND NOT {_OLDER_PENDING} ORDER BY d.next_attempt_at, d.id LIMIT ?{dialect.skip_locked(conn, 'd')})"
         " RETURNING *", (token, owner, until, until, at, *params, limit)).fetchall()
     return sorted(rows, key=lambda r: r["id"])
 
 
 def claimed_due(conn, *, at: str, limit: int) -> list:
-    """Claims whose lease ran out: the caller decides whether their owner is really gone."""
+    """Claims whose lease ran out: the caller decides whether their owner is really gone.
+
+    Locked (skipping rows another process is busy with), so the take-overs that follow never wait."""
     return conn.execute("SELECT id, claim_token, claim_owner, claimed_until FROM deliveries"
-                        " WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-                        (at, limit)).fetchall()
+                        " WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
+                        + dialect.skip_locked(conn, "deliveries"), (at, limit)).fetchall()
 
 
 def take_over(conn, row_id: int, *, old_token: str | None, token: str, owner: str, until: str):
@@ -130,14 +136,16 @@ def mark_sent(conn, row_id: int, token: str, *, at: str, remote_id: str | None, 
             "INSERT INTO remote_refs (subject, subject_id, channel, remote_id, data) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (subject, subject_id, channel) DO UPDATE SET remote_id = excluded.remote_id,"
             " data = excluded.data", (*ref_key, remote_id or "", json.dumps(ref)))
-    for key, value in (cache or {}).items():
+    for key, value in sorted((cache or {}).items()):  # one order of row locks for every writer
         conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
                      " SET value = excluded.value, updated_at = excluded.updated_at", (key, value, at))
     return bool(changed)
 
 
 def attempts(conn, row_id: int, token: str) -> int | None:
-    row = conn.execute("SELECT attempts FROM deliveries WHERE id = ? AND claim_token = ?", (row_id, token)).fetchone()
+    """Tries so far while the claim is ours (the row locked, for the `release` that follows), else None."""
+    row = conn.execute("SELECT attempts FROM deliveries WHERE id = ? AND claim_token = ?" + dialect.for_update(conn),
+                       (row_id, token)).fetchone()
     return None if row is None else row["attempts"]
 
 
@@ -180,10 +188,10 @@ def query(conn, *, statuses: list[str] | None, channel: str | None, limit: int |
 
 
 def requeue(conn, *, ids: list[int] | None, at: str) -> int:
-    """Fresh attempts, due now: the named rows (never one being sent) or, with ids None, every dead one."""
+    """Fresh attempts, due now: the named rows (never one being or already sent) or, with ids None, every dead one."""
     if ids is not None:
         marks = ", ".join("?" * len(ids))
-        where, params = f"id IN ({marks}) AND status != 'sending'", list(ids)
+        where, params = f"id IN ({marks}) AND status NOT IN ('sending', 'sent')", list(ids)
     else:
         where, params = "status = 'dead'", []
     return conn.execute(

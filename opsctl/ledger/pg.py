@@ -13,14 +13,14 @@ import psycopg
 
 from ..errors import LedgerUnavailable
 from . import dialect
+from .db import Conflict
 from .url import host_port, mask
 
 CONNECT_TIMEOUT_SECONDS = 10
-# One writer at a time, as SQLite's BEGIN IMMEDIATE: a transaction-level advisory lock
-# (released at COMMIT/ROLLBACK, so it is safe behind PgBouncer in transaction mode).
-WRITER_LOCK = "opsctl:writer"
 MIGRATE_LOCK = "opsctl:migrate"
 NOTIFY_CHANNEL = "opsctl_events"
+# what the server says when it rolls a transaction back to let another finish (SQLSTATE 40P01, 40001)
+UNDONE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 class IntegrityError(sqlite3.IntegrityError):
@@ -101,6 +101,8 @@ class Connection:
                 raw = self.raw.execute(text, _adapt(params) or None)
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityError(str(exc).splitlines()[0]) from exc
+        except UNDONE as exc:
+            raise conflict(self.url, exc) from None
         except psycopg.OperationalError as exc:
             raise unavailable(self.url, exc) from None
         if returning:
@@ -146,6 +148,12 @@ def unavailable(url: str, exc: Exception) -> LedgerUnavailable:
                              "check OPSCTL_DB and that the server is running")
 
 
+def conflict(url: str, exc: Exception) -> Conflict:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return Conflict(f"the PostgreSQL ledger at {host_port(url)} undid a write to resolve a conflict with another "
+                    f"writer ({reason}); nothing was written, run the command again")
+
+
 def connect(url: str) -> Connection:
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -164,13 +172,19 @@ def connect(url: str) -> Connection:
 
 @contextmanager
 def transaction(conn: Connection):
-    """BEGIN, then the writer lock: read-then-write inside is as safe as under BEGIN IMMEDIATE."""
+    """BEGIN … COMMIT at READ COMMITTED: no global lock, each statement sees what others committed.
+
+    Read-then-write inside is safe because every such step takes what it depends on first: a
+    keyed lock (`lock`, e.g. one fingerprint), the row (`dialect.for_update`), a unique index
+    (INSERT … ON CONFLICT) or a compare-and-set UPDATE; see docs/postgres.md.
+    """
     if conn.in_transaction:
         raise RuntimeError("transaction() does not nest")
-    conn.raw.execute("BEGIN")
+    # READ COMMITTED even when the server defaults to more: the steps above rely on each statement
+    # seeing rows committed while it waited for a lock (and it never fails with 40001)
+    conn.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
     conn.in_transaction = True
     try:
-        lock(conn, WRITER_LOCK)
         yield conn
     except BaseException:
         conn.in_transaction = False
@@ -183,11 +197,13 @@ def transaction(conn: Connection):
             conn.raw.execute("COMMIT")
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityError(str(exc).splitlines()[0]) from exc
+        except UNDONE as exc:
+            raise conflict(conn.url, exc) from None
 
 
 def lock(conn: Connection, name: str) -> None:
-    """A transaction-level advisory lock on `name`, held until COMMIT/ROLLBACK."""
-    conn.raw.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+    """A transaction-level advisory lock on `name`, held until COMMIT/ROLLBACK (safe behind PgBouncer)."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
 
 
 def notify(conn: Connection, subject: str, subject_id: int) -> None:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import sqlite3
 
 from ..ids import format_id
+from . import dialect
+from .db import lock
 from .events import add_event, history
 
 
 def record(conn: sqlite3.Connection, request: dict, *, at: str, actor: str) -> tuple[sqlite3.Row, int, bool]:
-    """Insert a request, or count another ask on the pending one for the same tool."""
+    """Insert a request, or count another ask on the pending one for the same tool.
+
+    Asks for one tool take turns (a lock on its name: the row may not exist yet)."""
+    lock(conn, f"opsctl:request:{request['tool'].lower()}")
     pending = conn.execute(
-        "SELECT * FROM requests WHERE lower(tool) = lower(?) AND status = 'pending'", (request["tool"],)
-    ).fetchone()
+        "SELECT * FROM requests WHERE lower(tool) = lower(?) AND status = 'pending'" + dialect.for_update(conn),
+        (request["tool"],)).fetchone()
     if pending is not None:
         conn.execute("UPDATE requests SET asks = asks + 1, updated_at = ? WHERE id = ?", (at, pending["id"]))
         event_id = add_event(conn, "request", pending["id"], "asked_again", at=at, actor=actor)
@@ -26,8 +31,10 @@ def record(conn: sqlite3.Connection, request: dict, *, at: str, actor: str) -> t
     return get(conn, cursor.lastrowid), event_id, False
 
 
-def get(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
+def get(conn: sqlite3.Connection, request_id: int, *, for_update: bool = False) -> sqlite3.Row | None:
+    """The row; with `for_update`, locked until the transaction ends (for a read-then-write)."""
+    return conn.execute("SELECT * FROM requests WHERE id = ?" + (dialect.for_update(conn) if for_update else ""),
+                        (request_id,)).fetchone()
 
 
 def query(conn: sqlite3.Connection, *, status=None, limit=None) -> list[sqlite3.Row]:

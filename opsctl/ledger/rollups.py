@@ -6,12 +6,17 @@ error rows (never deleted; their type never changes) and resolution events — s
 with the highest id it covered stays right: each read adds the rows past that id and saves
 the new total. The totals are derived from the ledger alone (any process, any restart computes
 the same), and the first read after an upgrade counts everything once.
+
+On PostgreSQL writers run side by side and an id is handed out before its row commits, so a
+row with a lower id can become visible after a higher one: a read that saves a total first
+waits for the table's writers in flight (`_settled`), or the watermark would pass that row.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager, nullcontext
 
 from ..clock import now_iso
 from ..vocab import ERROR_TYPES
@@ -38,7 +43,29 @@ def _save(conn: sqlite3.Connection, key: str, value: dict) -> None:
         pass
 
 
+@contextmanager
+def _pg_settled(conn, table: str):
+    from .db import transaction
+
+    with transaction(conn):
+        # SHARE mode waits for the transactions writing `table` and holds new ones off until COMMIT
+        conn.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        yield
+
+
+def _settled(conn, table: str):
+    """Around a read that advances a watermark: every row with a lower id than those seen is visible.
+
+    SQLite has one writer at a time, so its ids already commit in order."""
+    return _pg_settled(conn, table) if conn.backend == "postgresql" else nullcontext()
+
+
 def errors_by_type(conn: sqlite3.Connection) -> dict[str, int]:
+    with _settled(conn, "errors"):
+        return _errors_by_type(conn)
+
+
+def _errors_by_type(conn: sqlite3.Connection) -> dict[str, int]:
     saved = _load(conn, TYPES_KEY) or {"through_id": 0, "counts": {}}
     counts = {kind: int(saved["counts"].get(kind, 0)) for kind in ERROR_TYPES}
     top = saved["through_id"]
@@ -58,6 +85,11 @@ def resolutions(conn: sqlite3.Connection, bounds: tuple[float, ...]) -> tuple[li
 
     A resolution's time is the one its event recorded, else the error's stored resolution time.
     """
+    with _settled(conn, "events"):
+        return _resolutions(conn, bounds)
+
+
+def _resolutions(conn: sqlite3.Connection, bounds: tuple[float, ...]) -> tuple[list[int], int, float]:
     saved = _load(conn, RESOLUTIONS_KEY)
     if not saved or saved.get("bounds") != list(bounds):
         saved = {"through_event": 0, "bounds": list(bounds), "buckets": [0] * (len(bounds) + 1), "count": 0,

@@ -16,7 +16,7 @@ from .. import clock
 from ..context import Context, ensure
 from ..jobs import incidents
 from ..jobs.rules import holds
-from ..ledger import probe_state_table, transaction
+from ..ledger import lock, probe_state_table, transaction
 from .config import Probe, load_probes
 from .http import Failure, fetch
 
@@ -84,6 +84,7 @@ def _found(ok: bool, reachable: bool, status, latency, problem) -> dict:
 def _advance(ctx: Context, probe: Probe, found: dict, offline: bool) -> dict:
     at = clock.now_iso()
     with transaction(ctx.conn):
+        lock(ctx.conn, f"opsctl:probe:{probe.name}")  # checks of one probe on many hosts count in turn
         state = probe_state_table.get(ctx.conn, probe.name) or {
             "name": probe.name, "status": "unknown", "consecutive_failures": 0, "consecutive_successes": 0,
             "error_id": None}
