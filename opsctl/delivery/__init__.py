@@ -7,7 +7,8 @@ The interface the rest of opsctl uses:
   outbox row per channel, so the change and the rows that will announce it commit together (or
   not at all). Returns the plan: one entry per routed channel (`id`, `channel`, `status` "queued",
   `until` when quiet hours hold it) plus "skipped" entries for channels that are configured but
-  unusable (with `error`). purpose: "notify" (first notice), "update" (status change),
+  unusable (with `error`); `row`: the record as this transaction left it, when the caller has it
+  (saves reading it again). purpose: "notify" (first notice), "update" (status change),
   "escalation", "reminder", "decision", "digest", "test". The same (event_id, channel) is never
   queued twice.
 - `send(ctx, plan)` — right after the commit: claim those rows and try them now. Returns
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 from ..clock import now, to_iso
 
+BATCH = 200  # rows `drain` claims at once: a claim, and its bookkeeping, per batch rather than per row
+
 
 def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
-            channels: list[str] | None = None) -> list[dict]:
+            channels: list[str] | None = None, row=None) -> list[dict]:
     from ..channels import registry
     from ..ledger import outbox_table
     from ..routing import route
@@ -41,7 +44,7 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
         return []
     from ..people.announce import prepare  # silences, snoozes, priority, alert rules' channel (issue 12)
 
-    notification, held = prepare(ctx, notification, subject, subject_id, purpose)
+    notification, held = prepare(ctx, notification, subject, subject_id, purpose, row=row)
     if held is not None:
         return [dict(entry, id=None) for entry in held]
     at = now()
@@ -53,7 +56,7 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
                               only=channels)]
     if not routes:
         return skipped
-    record = snapshot(ctx.conn, subject, subject_id)
+    record = snapshot(ctx.conn, subject, subject_id, row=row)
     body = notification.payload()
     plan = []
     for r in routes:
@@ -98,16 +101,19 @@ def drain(ctx, *, limit: int | None = None) -> dict:
     from .policy import policy
 
     rules = policy(ctx)
-    tried: list[dict] = []
-    while limit is None or len(tried) < limit:
-        size = rules.concurrency if limit is None else min(rules.concurrency, limit - len(tried))
+    tried: dict[int, dict] = {}  # by row: a row given back untried (budget spent) may be sent by a later batch
+    size = rules.concurrency  # one row per sender first, so a concurrent `deliver` shares a small outbox;
+    while limit is None or len(tried) < limit:  # doubling up to BATCH, so a big one costs a claim per BATCH rows
+        size = size if limit is None else min(size, limit - len(tried))
         token, rows = sending.claim(ctx, rules, ids=None, limit=size)
         if not rows:
             break
-        tried += sending.process(ctx, rows, token, _channels(ctx, rows), rules)
-    for entry in tried:
+        tried.update((o["id"], o) for o in sending.process(ctx, rows, token, _channels(ctx, rows), rules))
+        size = min(BATCH, size * 2)
+    for entry in tried.values():
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-    return dict(counts, deliveries=sorted(tried, key=lambda e: e["id"]), gone_dead=_gone_dead(ctx, tried))
+    return dict(counts, deliveries=sorted(tried.values(), key=lambda e: e["id"]),
+                gone_dead=_gone_dead(ctx, tried.values()))
 
 
 def _channels(ctx, rows) -> dict:
