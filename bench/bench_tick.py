@@ -23,9 +23,9 @@ interleaved, whole processes:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -52,9 +52,9 @@ def homes(work: Path, url: str) -> dict[str, Path]:
     return found
 
 
-def run(argv: list[str], env: dict) -> tuple[float, str]:
+def run(argv: list[str], env: dict, cwd: Path) -> tuple[float, str]:
     started = time.perf_counter()
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=cwd)  # `python -m` imports from cwd
     took = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {argv}\n{proc.stderr[-2000:]}")
@@ -62,15 +62,20 @@ def run(argv: list[str], env: dict) -> tuple[float, str]:
 
 
 def tick_argv(count: int) -> list[str]:
-    return [sys.executable, "-m", "opsctl", "tick", "--limit", str(count), "--json"]
+    return [sys.executable, "-m", "opsctl", "tick", "--limit", str(count)]  # as cron runs it (text out)
 
 
-def check_tick(out: str, count: int, sent: bool) -> None:
-    notices = json.loads(out)["notices"]
-    want = "sent" if sent else "queued"
-    good = sum(1 for n in notices if [d["status"] for d in n["deliveries"]] == [want])
-    if len(notices) != count or good != count:
-        raise SystemExit(f"tick: {len(notices)} notices, {good} with their delivery {want}; expected {count}")
+def check_tick(ledger: Path, count: int, sent: bool) -> None:
+    """Every error escalated once, with one event and one outbox row, sent or (held) queued."""
+    conn = sqlite3.connect(ledger)
+    escalated = conn.execute("SELECT COUNT(*) FROM errors WHERE escalations = 1").fetchone()[0]
+    events = conn.execute("SELECT COUNT(*) FROM events WHERE action = 'escalation'").fetchone()[0]
+    rows = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = ? AND event_id IS NOT NULL",
+                        ("sent" if sent else "queued",)).fetchone()[0]
+    conn.close()
+    if not escalated == events == rows == count:
+        raise SystemExit(f"tick: {escalated} escalated, {events} events, {rows} rows "
+                         f"{'sent' if sent else 'queued'}; expected {count} each")
 
 
 def profile(template: Path, work: Path, home: Path, count: int) -> None:
@@ -88,7 +93,7 @@ def profile(template: Path, work: Path, home: Path, count: int) -> None:
     result = tick(limit=count)
     profiler.disable()
     print(f"{len(result['notices'])} notices")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(35)
 
 
 def main() -> int:
@@ -121,7 +126,7 @@ def main() -> int:
         for tail in ("-wal", "-shm"):
             Path(f"{ledger}{tail}").unlink(missing_ok=True)
         endpoint.reset()
-        took, out = run(argv, dict(env, OPSCTL_DB=str(ledger)))
+        took, out = run(argv, dict(env, OPSCTL_DB=str(ledger)), work)
         if after:
             after(out)
         samples.setdefault(name, []).append(took)
@@ -132,10 +137,10 @@ def main() -> int:
         for tag, code in codes.items():
             env = dict(base, PYTHONPATH=str(code))
             timed(f"opsctl tick, webhook held (claim + enqueue){tag}", tick_argv(count),
-                  dict(env, OPSCTL_HOME=str(places["held"])), lambda out: check_tick(out, count, sent=False))
+                  dict(env, OPSCTL_HOME=str(places["held"])), lambda out: check_tick(ledger, count, sent=False))
 
             def sent_once(out: str) -> None:
-                check_tick(out, count, sent=True)
+                check_tick(ledger, count, sent=True)
                 if problem := endpoint.check(count):
                     raise SystemExit(f"tick{tag}: {problem}")
 

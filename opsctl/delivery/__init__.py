@@ -7,8 +7,8 @@ The interface the rest of opsctl uses:
   outbox row per channel, so the change and the rows that will announce it commit together (or
   not at all). Returns the plan: one entry per routed channel (`id`, `channel`, `status` "queued",
   `until` when quiet hours hold it) plus "skipped" entries for channels that are configured but
-  unusable (with `error`); `row`: the record as this transaction left it, when the caller has it
-  (saves reading it again). purpose: "notify" (first notice), "update" (status change),
+  unusable (with `error`); `row` and `record`: the record's row as this transaction left it and its
+  public JSON, when the caller has them (saves reading and converting it again). purpose: "notify" (first notice), "update" (status change),
   "escalation", "reminder", "decision", "digest", "test". The same (event_id, channel) is never
   queued twice.
 - `send(ctx, plan)` — right after the commit: claim those rows and try them now. Returns
@@ -33,7 +33,7 @@ BATCH = 200  # rows `drain` claims at once: a claim, and its bookkeeping, per ba
 
 
 def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
-            channels: list[str] | None = None, row=None) -> list[dict]:
+            channels: list[str] | None = None, row=None, record: dict | None = None) -> list[dict]:
     from ..channels import registry
     from ..ledger import outbox_table
     from ..routing import route
@@ -56,14 +56,14 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
                               only=channels)]
     if not routes:
         return skipped
-    record = snapshot(ctx.conn, subject, subject_id, row=row)
+    record = record if record is not None else snapshot(ctx.conn, subject, subject_id, row=row)
     body = notification.payload()
-    plan = []
+    plan, queued_at = [], to_iso(at)
     for r in routes:
-        row = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "channel": r.channel.channel,
-               "purpose": purpose, "payload": {"notification": body, "record": record, "mention": r.mention}}
-        due = to_iso(r.defer_until) if r.defer_until else to_iso(at)
-        row_id, _ = outbox_table.insert(ctx.conn, row, due=due, at=to_iso(at))
+        delivery = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "channel": r.channel.channel,
+                    "purpose": purpose, "payload": {"notification": body, "record": record, "mention": r.mention}}
+        due = to_iso(r.defer_until) if r.defer_until else queued_at
+        row_id, _ = outbox_table.insert(ctx.conn, delivery, due=due, at=queued_at)
         entry = {"id": row_id, "channel": r.channel.channel, "status": "queued"}
         if r.defer_until:
             entry["until"] = due

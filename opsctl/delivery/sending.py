@@ -36,7 +36,7 @@ GRACE = 0.5  # seconds past the deadline we wait for a send that is finishing
 RESULT = {"sent": "sent", "dead": "failed", "failed": "failed", "queued": "queued"}
 
 
-@dataclass
+@dataclass(eq=False)  # each job is one claimed row: compared by identity
 class Job:
     row: object  # the claimed deliveries row
     channel: Channel
@@ -141,17 +141,22 @@ def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) ->
 
 def _record(ctx, arrived: list, token: str, rules) -> list[dict]:
     """Write down the outcomes that arrived together, in one transaction (one commit, not one per row)."""
-    outcomes = []
+    at = to_iso(now())
+    plain = [job for job, result in arrived if isinstance(result, Sent)
+             and not (result.remote_id or result.ref or result.cache)]  # most webhooks: nothing to remember
+    rest = [(job, result) for job, result in arrived if not (isinstance(result, Sent) and job in plain)]
     with transaction(ctx.conn):
-        for job, result in arrived:
+        mine = outbox_table.mark_sent_many(ctx.conn, [job.row["id"] for job in plain], token, at=at)
+        outcomes = [{"id": job.row["id"], "channel": job.channel.channel,
+                     "status": "sent" if job.row["id"] in mine else "queued"} for job in plain]
+        for job, result in rest:
             if isinstance(result, Sent):
                 ref_key = (job.out.subject, job.out.subject_id, job.channel.channel) \
                     if job.out.subject_id is not None else None
-                mine = outbox_table.mark_sent(ctx.conn, job.row["id"], token, at=to_iso(now()),
-                                              remote_id=result.remote_id, ref=result.ref, ref_key=ref_key,
-                                              cache=result.cache)
+                ours = outbox_table.mark_sent(ctx.conn, job.row["id"], token, at=at, remote_id=result.remote_id,
+                                              ref=result.ref, ref_key=ref_key, cache=result.cache)
                 outcomes.append({"id": job.row["id"], "channel": job.channel.channel,
-                                 "status": "sent" if mine else "queued"})
+                                 "status": "sent" if ours else "queued"})
             else:
                 outcomes.append(_failed(ctx.conn, job.row["id"], job.channel.channel, token, result, rules,
                                         job.channel))

@@ -137,7 +137,7 @@ def _enqueue(ctx, plan: dict, at_moment, policy) -> None:
     purpose = "notify" if plan["kind"] == "notice" else plan["kind"]
     only = policy.tier(error["impact"]).channels if purpose != "notify" else None
     plan["plan"] = lifecycle.enqueue_error(ctx, row["id"], plan["event_id"], purpose, notification=note,
-                                           channels=list(only) if only else None, row=row)
+                                           channels=list(only) if only else None, row=row, record=error)
     plan["public"] = dict(_public(plan), notification=note.payload())
 
 

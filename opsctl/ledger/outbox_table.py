@@ -16,9 +16,20 @@ from __future__ import annotations
 import json
 
 PENDING = "('queued', 'sending')"
-_SAME_RECORD = ("o.subject = d.subject AND o.channel = d.channel"
-                " AND (o.subject_id = d.subject_id OR (o.subject_id IS NULL AND d.subject_id IS NULL))")
-_OLDER_PENDING = f"EXISTS (SELECT 1 FROM deliveries o WHERE {_SAME_RECORD} AND o.id < d.id AND o.status IN {PENDING})"
+
+
+def _earlier(more: str = "") -> str:
+    """SQL: an older delivery about the same record as `d`, to the same channel (and `more`).
+
+    Two EXISTS rather than one with `subject_id = … OR both NULL`: an OR makes SQLite search the
+    index on `subject` alone unless ANALYZE has run, and then every claimed row scans every
+    delivery about any error (a claim of 200 rows in a 10k-row outbox took a second)."""
+    where = f"o.subject = d.subject AND o.channel = d.channel AND o.id < d.id{more}"
+    return (f"(EXISTS (SELECT 1 FROM deliveries o WHERE o.subject_id = d.subject_id AND {where})"
+            f" OR (d.subject_id IS NULL AND EXISTS (SELECT 1 FROM deliveries o WHERE o.subject_id IS NULL AND {where})))")
+
+
+_OLDER_PENDING = _earlier(f" AND o.status IN {PENDING}")
 
 
 def insert(conn, row: dict, *, due: str, at: str) -> tuple[int, bool]:
@@ -230,8 +241,7 @@ def with_earlier(conn, ids: list[int]) -> set[int]:
     for part in _chunks(ids):
         marks = ", ".join("?" * len(part))
         found.update(row["id"] for row in conn.execute(
-            f"SELECT d.id FROM deliveries d WHERE d.id IN ({marks}) AND EXISTS (SELECT 1 FROM deliveries o"
-            f" WHERE {_SAME_RECORD} AND o.id < d.id)", part))
+            f"SELECT d.id FROM deliveries d WHERE d.id IN ({marks}) AND {_earlier()}", part))
     return found
 
 
@@ -245,3 +255,16 @@ def unclaim(conn, ids: list[int], token: str, *, at: str) -> int:
             f" claim_owner = NULL, claimed_until = NULL WHERE id IN ({marks}) AND claim_token = ? AND status = 'sending'",
             (at, *part, token)).rowcount
     return changed
+
+
+def mark_sent_many(conn, ids: list[int], token: str, *, at: str) -> set[int]:
+    """`mark_sent` for rows with nothing to remember (no ref, no cache), in one statement per chunk;
+    returns the ids that were still ours."""
+    mine = set()
+    for part in _chunks(ids):
+        marks = ", ".join("?" * len(part))
+        mine.update(row["id"] for row in conn.execute(
+            "UPDATE deliveries SET status = 'sent', sent_at = ?, remote_id = NULL, last_error = NULL, claim_token = NULL,"
+            " claim_owner = NULL, claimed_until = NULL, next_attempt_at = NULL"
+            f" WHERE id IN ({marks}) AND claim_token = ? RETURNING id", (at, *part, token)))
+    return mine
