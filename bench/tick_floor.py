@@ -3,7 +3,9 @@
   python bench/tick_floor.py LEDGER NOW_ISO NEXT_ISO CHANNEL
 
 Plain python + sqlite3: read the due timers; per error a compare-and-set UPDATE of its timer, an
-event row and an outbox row (its payload: the row as JSON); one COMMIT. No routing, no message.
+event row and an outbox row; one COMMIT. No routing, no message. The outbox payload is the row
+twice, as JSON: about the size of what opsctl stores (the notification and the record's snapshot,
+~2 KB), so both write the same bytes.
 """
 
 import json
@@ -31,7 +33,7 @@ def claim(path: str, at: str, next_at: str, channel: str) -> int:
         conn.execute(
             "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, payload, status, attempts,"
             " next_attempt_at, created_at) VALUES (?, 'error', ?, ?, 'escalation', ?, 'queued', 0, ?, ?)",
-            (event_id, row["id"], channel, json.dumps({"notification": dict(row)}), at, at))
+            (event_id, row["id"], channel, json.dumps({"notification": dict(row), "record": dict(row)}), at, at))
     conn.execute("COMMIT")
     conn.close()
     return len(due)
