@@ -43,9 +43,9 @@ def _outbox(config, path, settings):
 
 
 def _channels(config, path, settings):
-    from .channels.registry import configured
+    from .channels.registry import build
 
-    configured(SimpleNamespace(config=config, settings=settings), include_unusable=True)
+    build(SimpleNamespace(config=config, settings=settings))
 
 
 def _remediation(config, path, settings):

@@ -40,6 +40,13 @@ class Context:
         path = self.settings.config_path
         return usable(load_config(path), path, self.settings)
 
+    @cached_property
+    def channels(self) -> list:
+        """Every channel this invocation has, usable or not (built once: tick queues thousands of notices)."""
+        from .channels.registry import build
+
+        return build(self)
+
     @property
     def actor(self) -> str:
         return self._actor or self.settings.actor

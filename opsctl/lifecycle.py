@@ -117,14 +117,17 @@ def error_notification(row, purpose: str, *, facts: dict | None = None, newly_fl
 
 
 def enqueue_error(ctx, error_id: int, event_id: int, purpose: str, *, facts: dict | None = None,
-                  newly_flapping: bool = False, channels: list[str] | None = None, notification=None) -> list[dict]:
-    """Inside the transaction of the change: the outbox rows that announce it (a flapping error stays quiet)."""
+                  newly_flapping: bool = False, channels: list[str] | None = None, notification=None,
+                  row=None, record: dict | None = None) -> list[dict]:
+    """Inside the transaction of the change: the outbox rows that announce it (a flapping error stays quiet).
+
+    `row` (and `record`, its public JSON): the error as this transaction left it, when the caller has it."""
     from .delivery import enqueue
     from .ledger import errors_table
 
-    row = errors_table.get(ctx.conn, error_id)
+    row = row if row is not None else errors_table.get(ctx.conn, error_id)
     if row["flapping"] and not newly_flapping and notification is None:
         return []
     note = notification or error_notification(row, purpose, facts=facts, newly_flapping=newly_flapping)
     return enqueue(ctx, note, subject="error", subject_id=error_id, event_id=event_id, purpose=purpose,
-                   channels=channels)
+                   channels=channels, row=row, record=record)

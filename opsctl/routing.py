@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from .errors import ConfigInvalid
 
@@ -162,11 +163,7 @@ def _quiet_until(quiet, notification, purpose: str, at: datetime) -> datetime | 
     impacts = _as_list(quiet.get("impacts")) or ["warning", "info"]
     if notification.impact not in impacts or purpose in ("update", "test"):
         return None
-    try:
-        start_text, end_text = str(quiet["hours"]).split("-")
-        start, end = (datetime.strptime(t.strip(), "%H:%M").time() for t in (start_text, end_text))
-    except ValueError:
-        raise ConfigInvalid(f'opsctl.yaml: routing.quiet.hours {quiet["hours"]!r} should look like "22:00-07:00"') from None
+    start, end = _window(str(quiet["hours"]))
     local = at.astimezone(_zone(quiet.get("timezone")))
     now_t = local.time()
     inside = (start <= now_t < end) if start < end else (now_t >= start or now_t < end)
@@ -176,6 +173,16 @@ def _quiet_until(quiet, notification, purpose: str, at: datetime) -> datetime | 
     if end_at <= local:
         end_at += timedelta(days=1)
     return end_at
+
+
+@lru_cache(maxsize=16)
+def _window(hours: str):
+    """"22:00-07:00" as (start, end) times; parsed once, not once per notice."""
+    try:
+        start_text, end_text = hours.split("-")
+        return tuple(datetime.strptime(t.strip(), "%H:%M").time() for t in (start_text, end_text))
+    except ValueError:
+        raise ConfigInvalid(f'opsctl.yaml: routing.quiet.hours {hours!r} should look like "22:00-07:00"') from None
 
 
 def _zone(name):

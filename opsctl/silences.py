@@ -40,7 +40,7 @@ def active_for(conn, error, at: str):
     return None
 
 
-def held(ctx, subject: str, subject_id: int | None, purpose: str) -> list[dict] | None:
+def held(ctx, subject: str, subject_id: int | None, purpose: str, *, row=None) -> list[dict] | None:
     """For enqueue (inside the change's transaction): None to go ahead, else the `skipped` deliveries
     of a notice a silence holds; the hold is counted and written to the error's history."""
     if subject != "error" or subject_id is None or purpose not in HELD_PURPOSES:
@@ -49,7 +49,7 @@ def held(ctx, subject: str, subject_id: int | None, purpose: str) -> list[dict] 
     from .ledger.events import add_event
 
     at = to_iso(now())
-    row = errors_table.get(ctx.conn, subject_id)
+    row = row if row is not None else errors_table.get(ctx.conn, subject_id)
     silence = active_for(ctx.conn, row, at) if row is not None else None
     if silence is None:
         return None

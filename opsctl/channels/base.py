@@ -73,6 +73,7 @@ class Outgoing:
     attempt: int = 1  # the outbox attempt (a claim) this is
     earlier: bool = False  # an earlier delivery about the same record went to this channel
     tried: int = 0  # tries so far within this attempt
+    queued: dict | None = None  # the notification's payload as it was queued (with its rendered message)
 
     @property
     def may_have_landed(self) -> bool:
@@ -81,7 +82,8 @@ class Outgoing:
 
     def payload(self) -> dict:
         """The JSON for notify_user and webhooks."""
-        data = self.notification.payload()
+        # as queued: rendered once, when the notice was written, not again for every send
+        data = dict(self.queued) if self.queued and "message" in self.queued else self.notification.payload()
         data.update(purpose=self.purpose, subject=self.subject)
         if self.mention:
             data["mention"] = self.mention

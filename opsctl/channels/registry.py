@@ -61,6 +61,12 @@ def configured(ctx, *, include_unusable: bool = False) -> list[Channel]:
     With `include_unusable`, also the ones named in opsctl.yaml whose settings are missing
     (`missing()` says what to set); routing reports those as `skipped`.
     """
+    found = ctx.channels  # built once per Context (its settings and config are read once too)
+    return list(found) if include_unusable else [c for c in found if c.missing() is None]
+
+
+def build(ctx) -> list[Channel]:
+    """Every configured channel, usable or not: the built-ins only when their settings are complete."""
     section = (ctx.config or {}).get("channels") or {}
     if not isinstance(section, dict):
         raise OperationalFailure("opsctl.yaml: `channels:` must map channel names to their settings")
@@ -84,9 +90,7 @@ def configured(ctx, *, include_unusable: bool = False) -> list[Channel]:
         kind = str(options.get("type") or name)
         if kind == "webhook":
             options = _webhook_alias(options, env)
-        channel = channel_type(kind).from_config(str(name), options, env)
-        if include_unusable or channel.missing() is None:
-            found.append(channel)
+        found.append(channel_type(kind).from_config(str(name), options, env))
     return found
 
 

@@ -7,7 +7,8 @@ The interface the rest of opsctl uses:
   outbox row per channel, so the change and the rows that will announce it commit together (or
   not at all). Returns the plan: one entry per routed channel (`id`, `channel`, `status` "queued",
   `until` when quiet hours hold it) plus "skipped" entries for channels that are configured but
-  unusable (with `error`). purpose: "notify" (first notice), "update" (status change),
+  unusable (with `error`); `row` and `record`: the record's row as this transaction left it and its
+  public JSON, when the caller has them (saves reading and converting it again). purpose: "notify" (first notice), "update" (status change),
   "escalation", "reminder", "decision", "digest", "test". The same (event_id, channel) is never
   queued twice.
 - `send(ctx, plan)` — right after the commit: claim those rows and try them now. Returns
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 from ..clock import now, to_iso
 
+BATCH = 200  # rows `drain` claims at once: a claim, and its bookkeeping, per batch rather than per row
+
 
 def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
-            channels: list[str] | None = None) -> list[dict]:
+            channels: list[str] | None = None, row=None, record: dict | None = None) -> list[dict]:
     from ..channels import registry
     from ..ledger import outbox_table
     from ..routing import route
@@ -41,7 +44,7 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
         return []
     from ..people.announce import prepare  # silences, snoozes, priority, alert rules' channel (issue 12)
 
-    notification, held = prepare(ctx, notification, subject, subject_id, purpose)
+    notification, held = prepare(ctx, notification, subject, subject_id, purpose, row=row)
     if held is not None:
         return [dict(entry, id=None) for entry in held]
     at = now()
@@ -53,14 +56,14 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
                               only=channels)]
     if not routes:
         return skipped
-    record = snapshot(ctx.conn, subject, subject_id)
+    record = record if record is not None else snapshot(ctx.conn, subject, subject_id, row=row)
     body = notification.payload()
-    plan = []
+    plan, queued_at = [], to_iso(at)
     for r in routes:
-        row = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "channel": r.channel.channel,
-               "purpose": purpose, "payload": {"notification": body, "record": record, "mention": r.mention}}
-        due = to_iso(r.defer_until) if r.defer_until else to_iso(at)
-        row_id, _ = outbox_table.insert(ctx.conn, row, due=due, at=to_iso(at))
+        delivery = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "channel": r.channel.channel,
+                    "purpose": purpose, "payload": {"notification": body, "record": record, "mention": r.mention}}
+        due = to_iso(r.defer_until) if r.defer_until else queued_at
+        row_id, _ = outbox_table.insert(ctx.conn, delivery, due=due, at=queued_at)
         entry = {"id": row_id, "channel": r.channel.channel, "status": "queued"}
         if r.defer_until:
             entry["until"] = due
@@ -99,17 +102,19 @@ def drain(ctx, *, limit: int | None = None) -> dict:
     from .policy import policy
 
     rules = policy(ctx)
-    tried: list[dict] = []
-    while limit is None or len(tried) < limit:
-        size = rules.concurrency if limit is None else min(rules.concurrency, limit - len(tried))
+    tried: dict[int, dict] = {}  # by row: a row given back untried (budget spent) may be sent by a later batch
+    size = rules.concurrency  # one row per sender first, so a concurrent `deliver` shares a small outbox;
+    while limit is None or len(tried) < limit:  # doubling up to BATCH, so a big one costs a claim per BATCH rows
+        size = size if limit is None else min(size, limit - len(tried))
         token, rows = sending.claim(ctx, rules, ids=None, limit=size)
         if not rows:
             break
-        tried += sending.process(ctx, rows, token, _channels(ctx, rows), rules)
-    for entry in tried:
+        tried.update((o["id"], o) for o in sending.process(ctx, rows, token, _channels(ctx, rows), rules))
+        size = min(BATCH, size * 2)
+    for entry in tried.values():
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-    return dict(counts, deliveries=sorted(tried, key=lambda e: e["id"]), gone_dead=_gone_dead(ctx, tried),
-                delivered_to=_delivered_to(tried))
+    return dict(counts, deliveries=sorted(tried.values(), key=lambda e: e["id"]),
+                gone_dead=_gone_dead(ctx, tried.values()), delivered_to=_delivered_to(tried.values()))
 
 
 def _channels(ctx, rows) -> dict:

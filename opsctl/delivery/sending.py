@@ -1,14 +1,17 @@
 """Send claimed deliveries and write down what happened: the one send-and-record path.
 
-    claim (compare-and-set) → threads send, each try re-checking the claim → record each outcome
+    claim (compare-and-set) → threads send, each try re-checking the claim → record the outcomes
                               ↑ a heartbeat renews the lease while they run
 
-Every channel runs in its own thread inside one time budget, so one slow or failing channel never
-holds up another; results are recorded one by one as they arrive (the window in which a crash
-leaves an outcome unknown stays as small as the network allows). A send still running when the
-budget is spent is not waited for: its claim stays with this process until it exits, then the
-next `opsctl deliver` takes it over (see `owner`). Within a run, transient failures are tried
-again (`tries`), with short backoff or the server's Retry-After while it fits the deadline.
+Every channel has its own threads (up to `outbox.concurrency`) inside one time budget, so one slow
+or failing channel never holds up another. Outcomes are recorded as they arrive: all that arrived
+while the previous ones were being written go in one transaction, so the window in which a crash
+leaves an outcome unknown stays as small as the network allows (no row waits for a batch to fill)
+and thousands of rows do not cost a commit each. A send still running when the budget is spent
+is not waited for: its claim stays with this process until it exits, then the next `opsctl
+deliver` takes it over (see `owner`); rows not started by then are given back at once, due now.
+Within a run, transient failures are tried again (`tries`), with short backoff or the server's
+Retry-After while it fits the deadline.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ GRACE = 0.5  # seconds past the deadline we wait for a send that is finishing
 RESULT = {"sent": "sent", "dead": "failed", "failed": "failed", "queued": "queued"}
 
 
-@dataclass
+@dataclass(eq=False)  # each job is one claimed row: compared by identity
 class Job:
     row: object  # the claimed deliveries row
     channel: Channel
@@ -72,69 +75,105 @@ def _parse(text: str):
     return parse_iso(text)
 
 
-def outgoing(conn, row, channel: Channel) -> Outgoing:
-    payload = json.loads(row["payload"])
-    return Outgoing(
-        subject=row["subject"], subject_id=row["subject_id"], purpose=row["purpose"],
-        notification=Notification.from_payload(payload["notification"]), record=payload.get("record"),
-        mention=payload.get("mention"), ref=outbox_table.refs(conn, row["subject"], row["subject_id"], channel.channel),
-        delivery_id=row["id"], cache=outbox_table.cache(conn, f"{channel.name}:"), attempt=row["attempts"],
-        earlier=outbox_table.has_earlier(conn, row),
-    )
+def outgoings(conn, pairs: list[tuple]) -> list[Outgoing]:
+    """The claimed rows as their channels see them; what they need from the ledger read once per batch."""
+    ids = [row["id"] for row, _ in pairs]
+    refs = outbox_table.refs_for(conn, [row["id"] for row, _ in pairs if row["subject_id"] is not None])
+    earlier = outbox_table.with_earlier(conn, ids)
+    caches: dict[str, dict] = {}
+    found = []
+    for row, channel in pairs:
+        if channel.name not in caches:
+            caches[channel.name] = outbox_table.cache(conn, f"{channel.name}:")
+        payload = json.loads(row["payload"])
+        found.append(Outgoing(
+            subject=row["subject"], subject_id=row["subject_id"], purpose=row["purpose"],
+            notification=Notification.from_payload(payload["notification"]), record=payload.get("record"),
+            mention=payload.get("mention"), ref=refs.get(row["id"]), delivery_id=row["id"],
+            cache=dict(caches[channel.name]), attempt=row["attempts"], earlier=row["id"] in earlier,
+            queued=payload["notification"]))
+    return found
 
 
 def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) -> list[dict]:
     """Send claimed `rows` and record each outcome; one {id, channel, status[, error]} per row.
 
     status: sent, queued (tried again later), failed (permanent: dead now), dead (out of attempts).
+    Outcomes are written as they arrive, in one transaction for all that arrived together.
     """
-    outcomes, jobs = [], []
+    outcomes, ready, unusable = [], [], []
     for row in rows:
         channel = channels.get(row["channel"])
         problem = "is not configured here" if channel is None else channel.missing()
         if problem:
-            error = f"channel {row['channel']}: {problem}"
-            outcomes.append(_failed(ctx, row["id"], row["channel"], token, Transient(error), rules))
-            continue
-        jobs.append(Job(row, channel, outgoing(ctx.conn, row, channel), token))
-    if not jobs:
+            unusable.append((row, Transient(f"channel {row['channel']}: {problem}")))
+        else:
+            ready.append((row, channel))
+    if unusable:
+        with transaction(ctx.conn):
+            outcomes += [_failed(ctx.conn, row["id"], row["channel"], token, exc, rules) for row, exc in unusable]
+    if not ready:
         return outcomes
+    jobs = [Job(row, channel, out, token) for (row, channel), out in zip(ready, outgoings(ctx.conn, ready))]
     held = outbox_table.holding(ctx.conn, [job.row["id"] for job in jobs], token)  # right before the network
     jobs = [job for job in jobs if job.row["id"] in held]
     beat = Heartbeat(ctx, [job.row["id"] for job in jobs], token, rules)
+    senders = Senders(jobs, beat, rules)
     try:
-        for job, result in _send_all(jobs, beat, rules):
-            beat.done(job.row["id"])
-            if isinstance(result, Sent):
-                ref_key = (job.out.subject, job.out.subject_id, job.channel.channel) if job.out.subject_id is not None \
-                    else None
-                with transaction(ctx.conn):
-                    mine = outbox_table.mark_sent(ctx.conn, job.row["id"], token, at=to_iso(now()),
-                                                  remote_id=result.remote_id, ref=result.ref, ref_key=ref_key,
-                                                  cache=result.cache)
-                outcomes.append({"id": job.row["id"], "channel": job.channel.channel,
-                                 "status": "sent" if mine else "queued"})
-            else:
-                outcomes.append(_failed(ctx, job.row["id"], job.channel.channel, token, result, rules, job.channel))
+        for arrived in senders.results():
+            outcomes += _record(ctx, arrived, token, rules)
+            for job, _ in arrived:
+                beat.done(job.row["id"])
     finally:
         beat.stop()
+        never = {job.row["id"] for job in senders.stop()}  # the budget ran out before these were started
+        if never:
+            with transaction(ctx.conn):
+                outbox_table.unclaim(ctx.conn, sorted(never), token, at=to_iso(now()))
     seen = {o["id"] for o in outcomes}
     outcomes += [{"id": job.row["id"], "channel": job.channel.channel, "status": "queued",
-                  "error": "still sending when the time budget ran out; `opsctl deliver` will finish it"}
+                  "error": "not tried: the time budget ran out first; `opsctl deliver` will send it"
+                  if job.row["id"] in never else
+                  "still sending when the time budget ran out; `opsctl deliver` will finish it"}
                  for job in jobs if job.row["id"] not in seen]
     return outcomes
 
 
-def _failed(ctx, row_id: int, name: str, token: str, exc: DeliveryError, rules, channel: Channel | None = None) -> dict:
-    """Queue a transient failure for a later attempt; a permanent one, or the last attempt, is dead."""
-    error = scrub(channel.redact(exc.message) if channel else exc.message)[:1000]
+def _record(ctx, arrived: list, token: str, rules) -> list[dict]:
+    """Write down the outcomes that arrived together, in one transaction (one commit, not one per row)."""
+    at = to_iso(now())
+    plain = [job for job, result in arrived if isinstance(result, Sent)
+             and not (result.remote_id or result.ref or result.cache)]  # most webhooks: nothing to remember
+    rest = [(job, result) for job, result in arrived if not (isinstance(result, Sent) and job in plain)]
     with transaction(ctx.conn):
-        tried = outbox_table.attempts(ctx.conn, row_id, token)
-        if tried is None:  # no longer ours (cannot happen while we live; recorded by its new owner)
-            return {"id": row_id, "channel": name, "status": "queued", "error": error}
-        status = "failed" if not exc.transient else "dead" if tried >= rules.max_attempts else "queued"
-        due = later(rules.next_delay(tried, exc.retry_after)) if status == "queued" else None
-        outbox_table.release(ctx.conn, row_id, status="queued" if status == "queued" else "dead", error=error, due=due)
+        mine = outbox_table.mark_sent_many(ctx.conn, [job.row["id"] for job in plain], token, at=at)
+        outcomes = [{"id": job.row["id"], "channel": job.channel.channel,
+                     "status": "sent" if job.row["id"] in mine else "queued"} for job in plain]
+        for job, result in rest:
+            if isinstance(result, Sent):
+                ref_key = (job.out.subject, job.out.subject_id, job.channel.channel) \
+                    if job.out.subject_id is not None else None
+                ours = outbox_table.mark_sent(ctx.conn, job.row["id"], token, at=at, remote_id=result.remote_id,
+                                              ref=result.ref, ref_key=ref_key, cache=result.cache)
+                outcomes.append({"id": job.row["id"], "channel": job.channel.channel,
+                                 "status": "sent" if ours else "queued"})
+            else:
+                outcomes.append(_failed(ctx.conn, job.row["id"], job.channel.channel, token, result, rules,
+                                        job.channel))
+    return outcomes
+
+
+def _failed(conn, row_id: int, name: str, token: str, exc: DeliveryError, rules, channel: Channel | None = None) -> dict:
+    """Queue a transient failure for a later attempt; a permanent one, or the last attempt, is dead.
+
+    Inside the caller's transaction."""
+    error = scrub(channel.redact(exc.message) if channel else exc.message)[:1000]
+    tried = outbox_table.attempts(conn, row_id, token)
+    if tried is None:  # no longer ours (cannot happen while we live; recorded by its new owner)
+        return {"id": row_id, "channel": name, "status": "queued", "error": error}
+    status = "failed" if not exc.transient else "dead" if tried >= rules.max_attempts else "queued"
+    due = later(rules.next_delay(tried, exc.retry_after)) if status == "queued" else None
+    outbox_table.release(conn, row_id, status="queued" if status == "queued" else "dead", error=error, due=due)
     return {"id": row_id, "channel": name, "status": status, "error": error}
 
 
@@ -188,31 +227,74 @@ class Heartbeat:
         self.stopped.set()
 
 
-def _send_all(jobs: list[Job], beat: Heartbeat, rules):
-    """Yield (job, Sent | DeliveryError) as each finishes, until the budget (plus a grace) is spent."""
-    deadline = time.monotonic() + rules.budget
-    results: queue.Queue = queue.Queue()
+class Senders:
+    """Threads that send the jobs: per channel, up to `outbox.concurrency` at once, each taking the next job
+    of its channel until none is left, so one slow or failing channel never holds up another. HTTP
+    channels reuse their keep-alive connections across jobs (opsctl.channels.http)."""
 
-    def work(job: Job) -> None:
-        try:
-            outcome = _with_retries(job, beat, deadline, rules)
-        except DeliveryError as exc:
-            outcome = exc
-        except BaseException as exc:  # noqa: BLE001 - a thread must always report back
+    def __init__(self, jobs: list[Job], beat: Heartbeat, rules):
+        self.beat, self.rules = beat, rules
+        self.deadline = time.monotonic() + rules.budget
+        self.waiting = len(jobs)
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.todo: dict[str, queue.SimpleQueue] = {}
+        self.never: list[Job] = []
+        # hooks first: a subprocess starts on another core while the others import their clients
+        for job in sorted(jobs, key=lambda j: j.channel.name != "notify_user"):
+            self.todo.setdefault(job.channel.channel, queue.SimpleQueue()).put(job)
+        for name, todo in self.todo.items():
+            for _ in range(min(max(1, rules.concurrency), todo.qsize())):
+                threading.Thread(target=self._work, args=(todo,), name=f"opsctl-send-{name}", daemon=True).start()
+
+    def _work(self, todo: queue.SimpleQueue) -> None:
+        while True:
             try:
-                outcome = job.channel.classify(exc)
-            except Exception:  # noqa: BLE001 - e.g. the channel's client library is not installed
-                outcome = Permanent(f"{job.channel.channel}: {type(exc).__name__}: {exc}")
-        results.put((job, outcome))
+                job = todo.get_nowait()
+            except queue.Empty:
+                return
+            if time.monotonic() >= self.deadline:
+                self.done.put((job, None))  # never started: the budget is spent
+                continue
+            try:
+                outcome = _with_retries(job, self.beat, self.deadline, self.rules)
+            except DeliveryError as exc:
+                outcome = exc
+            except BaseException as exc:  # noqa: BLE001 - a thread must always report back
+                try:
+                    outcome = job.channel.classify(exc)
+                except Exception:  # noqa: BLE001 - e.g. the channel's client library is not installed
+                    outcome = Permanent(f"{job.channel.channel}: {type(exc).__name__}: {exc}")
+            self.done.put((job, outcome))
 
-    # hooks first: a subprocess starts on another core while the others import their clients
-    for job in sorted(jobs, key=lambda j: j.channel.name != "notify_user"):
-        threading.Thread(target=work, args=(job,), name=f"opsctl-send-{job.channel.channel}", daemon=True).start()
-    for _ in jobs:
-        try:
-            yield results.get(timeout=max(0.01, deadline + GRACE - time.monotonic()))
-        except queue.Empty:
-            return
+    def results(self):
+        """Yield lists of (job, Sent | DeliveryError): all that finished since the last list, until every job
+        is done or the budget (plus a grace) is spent. Jobs never started are kept for `stop()`."""
+        while self.waiting:
+            try:
+                arrived = [self.done.get(timeout=max(0.01, self.deadline + GRACE - time.monotonic()))]
+            except queue.Empty:
+                return
+            while True:
+                try:
+                    arrived.append(self.done.get_nowait())
+                except queue.Empty:
+                    break
+            self.waiting -= len(arrived)
+            self.never += [job for job, outcome in arrived if outcome is None]
+            arrived = [(job, outcome) for job, outcome in arrived if outcome is not None]
+            if arrived:
+                yield arrived
+
+    def stop(self) -> list[Job]:
+        """Take back the jobs no thread has started (none will now); returns every job never started."""
+        self.deadline = 0.0
+        for todo in self.todo.values():
+            while True:
+                try:
+                    self.never.append(todo.get_nowait())
+                except queue.Empty:
+                    break
+        return self.never
 
 
 def _with_retries(job: Job, beat: Heartbeat, deadline: float, rules) -> Sent:

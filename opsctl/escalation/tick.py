@@ -73,17 +73,21 @@ def tick(*, dry_run: bool = False, limit: int = BATCH, ctx: Context | None = Non
                 _enqueue(ctx, plan, at_moment, policy)
         back = [_enqueue_request(ctx, row, event_id) for row in requests
                 if (event_id := resurface.claim(ctx, row, at)) is not None]
-    from ..api.outbox import send_now
-
-    notices = []
-    for plan in claimed:
-        if plan["kind"] != "stale":
-            plan["public"]["deliveries"] = send_now(ctx, plan.pop("plan"))
-            notices.append(plan["public"])
-    for item in back:
-        item["deliveries"] = send_now(ctx, item.pop("plan"))
+    notices = [plan["public"] for plan in claimed if plan["kind"] != "stale"]
+    _send(ctx, [plan.pop("plan") for plan in claimed if plan["kind"] != "stale"] + [item.pop("plan") for item in back],
+          notices + back)
     result["notices"], result["resurfaced"] = notices, back
     return result
+
+
+def _send(ctx, plans: list[list[dict]], into: list[dict]) -> None:
+    """After the commit: send every notice's rows in one go (one claim, one pool of senders), then
+    give each notice its own deliveries back."""
+    from ..api.outbox import send_now
+
+    results = iter(send_now(ctx, [entry for plan in plans for entry in plan]))
+    for plan, item in zip(plans, into):
+        item["deliveries"] = [next(results) for _ in plan]
 
 
 def _plan(row, at_moment, policy) -> dict:
@@ -112,15 +116,17 @@ def _claim(ctx, plan: dict, at: str) -> bool:
     if kind == "stale":
         return errors_table.clear_timer(ctx.conn, row["id"], row["next_escalation_at"])
     if kind == "notice":
-        if not errors_table.claim_first_notice(ctx.conn, row["id"], due_at=row["next_escalation_at"],
-                                               next_at=plan["next_at"], at=at):
+        plan["claimed"] = errors_table.claim_first_notice(ctx.conn, row["id"], due_at=row["next_escalation_at"],
+                                                          next_at=plan["next_at"], at=at)
+        if plan["claimed"] is None:
             return False
         plan["event_id"] = add_event(ctx.conn, "error", row["id"], "status", at=at, actor="opsctl tick",
                                      from_status="open", to_status="escalated",
                                      note="the remediation did not report back in time; user notified")
         return True
-    if not errors_table.claim_escalation(ctx.conn, row["id"], due_at=row["next_escalation_at"],
-                                         escalations=row["escalations"], next_at=plan["next_at"], at=at):
+    plan["claimed"] = errors_table.claim_escalation(ctx.conn, row["id"], due_at=row["next_escalation_at"],
+                                                    escalations=row["escalations"], next_at=plan["next_at"], at=at)
+    if plan["claimed"] is None:
         return False
     plan["event_id"] = add_event(ctx.conn, "error", row["id"], kind, at=at, actor="opsctl tick", data={
         "level": plan["level"], "due_at": plan["due_at"], "catch_up": plan["catch_up"],
@@ -133,12 +139,13 @@ def _enqueue(ctx, plan: dict, at_moment, policy) -> None:
     from ..ledger import errors_table
     from .notices import for_error
 
-    error = errors_table.to_public(errors_table.get(ctx.conn, plan["row"]["id"]))
+    row = plan["claimed"]  # the row as the claim left it
+    error = errors_table.to_public(row)
     note = for_error(error, plan["kind"], plan["level"], at_moment, plan["due_at"], plan["catch_up"])
     purpose = "notify" if plan["kind"] == "notice" else plan["kind"]
     only = policy.tier(error["impact"]).channels if purpose != "notify" else None
-    plan["plan"] = lifecycle.enqueue_error(ctx, plan["row"]["id"], plan["event_id"], purpose, notification=note,
-                                           channels=list(only) if only else None)
+    plan["plan"] = lifecycle.enqueue_error(ctx, row["id"], plan["event_id"], purpose, notification=note,
+                                           channels=list(only) if only else None, row=row, record=error)
     plan["public"] = dict(_public(plan), notification=note.payload())
 
 

@@ -264,20 +264,23 @@ def clear_timer(conn, error_id: int, due_at: str) -> bool:
                         (error_id, due_at)).rowcount == 1
 
 
-def claim_first_notice(conn, error_id: int, *, due_at: str, next_at: str | None, at: str) -> bool:
-    """An auto-fix that never reported back: the user is notified now (a lost remediation is marked)."""
+def claim_first_notice(conn, error_id: int, *, due_at: str, next_at: str | None, at: str):
+    """An auto-fix that never reported back: the user is notified now (a lost remediation is marked).
+
+    The row as claimed, or None when another process changed it first."""
     return conn.execute(
         "UPDATE errors SET status = 'escalated', notified_at = ?, next_escalation_at = ?, updated_at = ?,"
         " remediation_status = CASE WHEN remediation_status = 'running' THEN 'lost' ELSE remediation_status END"
-        " WHERE id = ? AND next_escalation_at = ? AND notified_at IS NULL AND status = 'open'",
-        (at, next_at, at, error_id, due_at)).rowcount == 1
+        " WHERE id = ? AND next_escalation_at = ? AND notified_at IS NULL AND status = 'open' RETURNING *",
+        (at, next_at, at, error_id, due_at)).fetchone()
 
 
-def claim_escalation(conn, error_id: int, *, due_at: str, escalations: int, next_at: str | None, at: str) -> bool:
+def claim_escalation(conn, error_id: int, *, due_at: str, escalations: int, next_at: str | None, at: str):
+    """Compare-and-set on the timer as read: the row as claimed, or None when another process moved it."""
     return conn.execute(
         "UPDATE errors SET escalations = escalations + 1, last_escalated_at = ?, next_escalation_at = ?"
-        " WHERE id = ? AND status = 'escalated' AND next_escalation_at = ? AND escalations = ?",
-        (at, next_at, error_id, due_at, escalations)).rowcount == 1
+        " WHERE id = ? AND status = 'escalated' AND next_escalation_at = ? AND escalations = ? RETURNING *",
+        (at, next_at, error_id, due_at, escalations)).fetchone()
 
 
 def open_by_source(conn, sources: list[str]) -> list:

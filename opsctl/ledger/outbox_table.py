@@ -20,9 +20,20 @@ import json
 from . import dialect
 
 PENDING = "('queued', 'sending')"
-_SAME_RECORD = ("o.subject = d.subject AND o.channel = d.channel"
-                " AND (o.subject_id = d.subject_id OR (o.subject_id IS NULL AND d.subject_id IS NULL))")
-_OLDER_PENDING = f"EXISTS (SELECT 1 FROM deliveries o WHERE {_SAME_RECORD} AND o.id < d.id AND o.status IN {PENDING})"
+
+
+def _earlier(more: str = "") -> str:
+    """SQL: an older delivery about the same record as `d`, to the same channel (and `more`).
+
+    Two EXISTS rather than one with `subject_id = … OR both NULL`: an OR makes SQLite search the
+    index on `subject` alone unless ANALYZE has run, and then every claimed row scans every
+    delivery about any error (a claim of 200 rows in a 10k-row outbox took a second)."""
+    where = f"o.subject = d.subject AND o.channel = d.channel AND o.id < d.id{more}"
+    return (f"(EXISTS (SELECT 1 FROM deliveries o WHERE o.subject_id = d.subject_id AND {where})"
+            f" OR (d.subject_id IS NULL AND EXISTS (SELECT 1 FROM deliveries o WHERE o.subject_id IS NULL AND {where})))")
+
+
+_OLDER_PENDING = _earlier(f" AND o.status IN {PENDING}")
 
 
 def insert(conn, row: dict, *, due: str, at: str) -> tuple[int, bool]:
@@ -223,3 +234,59 @@ def prune_payloads(conn, stubs: dict[int, str], *, at: str) -> int:
     conn.executemany("UPDATE deliveries SET payload = ?, payload_pruned_at = ? WHERE id = ? AND status = 'sent'",
                      [(stub, at, row_id) for row_id, stub in stubs.items()])
     return len(stubs)
+
+# --- batches: what `opsctl deliver` and tick look up once per claimed batch, not once per row ------
+
+CHUNK = 500  # ids per statement (well under SQLite's and PostgreSQL's parameter limits)
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def refs_for(conn, ids: list[int]) -> dict[int, dict]:
+    """`refs` of each delivery in `ids` that has one: {delivery id: {remote_id, data}}."""
+    found = {}
+    for part in _chunks(ids):
+        marks = ", ".join("?" * len(part))
+        for row in conn.execute(
+                "SELECT d.id, r.remote_id, r.data FROM deliveries d JOIN remote_refs r ON r.subject = d.subject"
+                f" AND r.subject_id = d.subject_id AND r.channel = d.channel WHERE d.id IN ({marks})", part):
+            found[row["id"]] = {"remote_id": row["remote_id"], "data": json.loads(row["data"] or "null")}
+    return found
+
+
+def with_earlier(conn, ids: list[int]) -> set[int]:
+    """Which of `ids` have an earlier delivery about the same record to the same channel (`has_earlier`)."""
+    found = set()
+    for part in _chunks(ids):
+        marks = ", ".join("?" * len(part))
+        found.update(row["id"] for row in conn.execute(
+            f"SELECT d.id FROM deliveries d WHERE d.id IN ({marks}) AND {_earlier()}", part))
+    return found
+
+
+def unclaim(conn, ids: list[int], token: str, *, at: str) -> int:
+    """Give back claims never tried (the time budget ran out first): queued, due now, the attempt not counted."""
+    changed = 0
+    for part in _chunks(ids):
+        marks = ", ".join("?" * len(part))
+        changed += conn.execute(
+            "UPDATE deliveries SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?, claim_token = NULL,"
+            f" claim_owner = NULL, claimed_until = NULL WHERE id IN ({marks}) AND claim_token = ? AND status = 'sending'",
+            (at, *part, token)).rowcount
+    return changed
+
+
+def mark_sent_many(conn, ids: list[int], token: str, *, at: str) -> set[int]:
+    """`mark_sent` for rows with nothing to remember (no ref, no cache), in one statement per chunk;
+    returns the ids that were still ours."""
+    mine = set()
+    for part in _chunks(ids):
+        marks = ", ".join("?" * len(part))
+        mine.update(row["id"] for row in conn.execute(
+            "UPDATE deliveries SET status = 'sent', sent_at = ?, remote_id = NULL, last_error = NULL, claim_token = NULL,"
+            " claim_owner = NULL, claimed_until = NULL, next_attempt_at = NULL"
+            f" WHERE id IN ({marks}) AND claim_token = ? RETURNING id", (at, *part, token)))
+    return mine

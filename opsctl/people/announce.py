@@ -10,17 +10,18 @@
 from __future__ import annotations
 
 
-def prepare(ctx, notification, subject: str, subject_id: int | None, purpose: str):
-    """(notification, None) to go ahead, or (notification, skipped deliveries) when held."""
+def prepare(ctx, notification, subject: str, subject_id: int | None, purpose: str, *, row=None):
+    """(notification, None) to go ahead, or (notification, skipped deliveries) when held; `row`: the error's
+    current row when the caller has it."""
     from .. import silences
 
-    held = silences.held(ctx, subject, subject_id, purpose)
+    held = silences.held(ctx, subject, subject_id, purpose, row=row)
     if held is not None or subject != "error" or subject_id is None:
         return notification, held
     from ..clock import now_iso
     from ..ledger import errors_table
 
-    row = errors_table.get(ctx.conn, subject_id)
+    row = row if row is not None else errors_table.get(ctx.conn, subject_id)
     if row is None:
         return notification, None
     if purpose in ("escalation", "reminder") and row["snoozed_until"] and row["snoozed_until"] > now_iso():
