@@ -116,13 +116,14 @@ def _claim(ctx, plan: dict, at: str) -> bool:
     if kind == "stale":
         return errors_table.clear_timer(ctx.conn, row["id"], row["next_escalation_at"])
     if kind == "notice":
-        plan["claimed"] = errors_table.claim_first_notice(ctx.conn, row["id"], due_at=row["next_escalation_at"],
-                                                          next_at=plan["next_at"], at=at)
-        if plan["claimed"] is None:
+        from .. import lifecycle
+
+        claimed = errors_table.claim_first_notice(ctx.conn, row["id"], due_at=row["next_escalation_at"])
+        if claimed is None:
             return False
-        plan["event_id"] = add_event(ctx.conn, "error", row["id"], "status", at=at, actor="opsctl tick",
-                                     from_status="open", to_status="escalated",
-                                     note="the remediation did not report back in time; user notified")
+        plan["event_id"] = lifecycle.set_status(ctx, claimed, "escalated", at, actor="opsctl tick",
+                                                note="the remediation did not report back in time; user notified")
+        plan["claimed"] = errors_table.get(ctx.conn, row["id"])
         return True
     plan["claimed"] = errors_table.claim_escalation(ctx.conn, row["id"], due_at=row["next_escalation_at"],
                                                     escalations=row["escalations"], next_at=plan["next_at"], at=at)

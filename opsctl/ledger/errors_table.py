@@ -264,15 +264,16 @@ def clear_timer(conn, error_id: int, due_at: str) -> bool:
                         (error_id, due_at)).rowcount == 1
 
 
-def claim_first_notice(conn, error_id: int, *, due_at: str, next_at: str | None, at: str):
-    """An auto-fix that never reported back: the user is notified now (a lost remediation is marked).
+def claim_first_notice(conn, error_id: int, *, due_at: str):
+    """An auto-fix that never reported back: take its timer (compare-and-set on the timer as read) and
+    mark a remediation still running as lost; the status change itself is `lifecycle.set_status`'s.
 
     The row as claimed, or None when another process changed it first."""
     return conn.execute(
-        "UPDATE errors SET status = 'escalated', notified_at = ?, next_escalation_at = ?, updated_at = ?,"
+        "UPDATE errors SET next_escalation_at = NULL,"
         " remediation_status = CASE WHEN remediation_status = 'running' THEN 'lost' ELSE remediation_status END"
         " WHERE id = ? AND next_escalation_at = ? AND notified_at IS NULL AND status = 'open' RETURNING *",
-        (at, next_at, at, error_id, due_at)).fetchone()
+        (error_id, due_at)).fetchone()
 
 
 def claim_escalation(conn, error_id: int, *, due_at: str, escalations: int, next_at: str | None, at: str):
