@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pathlib import Path
 
 from opsctl import notify_error, update_error
 from tests.fakes.sendgrid import SendGridFake
@@ -72,6 +73,7 @@ def test_plain_smtp_without_starttls_still_delivers(monkeypatch):
 def test_smtp_4xx_is_retried_later_and_5xx_is_permanent(monkeypatch):
     from opsctl.context import Context
 
+    Path("opsctl.yaml").write_text("outbox: {tries: 1}\n")  # one try each: the outcome, not the backoff
     with SmtpFake() as smtp:
         _smtp_env(monkeypatch, f"smtp://127.0.0.1:{smtp.port}")
         smtp.fail_rcpt = "450 4.2.1 Mailbox busy, try later"
