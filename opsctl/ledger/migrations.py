@@ -356,3 +356,17 @@ def m011_outbox_owner(db):
         ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
         """
     )
+
+
+@migration
+def m012_stats_priority(db):
+    # `opsctl stats`: the P0-P3 targets read priority from the covering index too (one range scan,
+    # no row look-ups); false positives per rule from a partial index (they are few)
+    db.executescript(
+        """
+        DROP INDEX errors_stats;
+        CREATE INDEX errors_stats ON errors(opened_at, impact, type, service, project, status, occurrences,
+            resolution_seconds, notified_at, response_seconds, answered_seconds, escalations, regressions, priority);
+        CREATE INDEX errors_false_positives ON errors(resolved_at, source) WHERE status = 'false_positive';
+        """
+    )

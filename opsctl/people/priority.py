@@ -51,13 +51,12 @@ def deadline_rows(conn, since: str | None = None) -> list[dict]:
 
     counts = {p: {"priority": p, "target": TARGET_TEXT[p], "target_seconds": TARGET_SECONDS[p], "errors": 0,
                   "answered": 0, "within_target": 0} for p in PRIORITIES}
-    for row in answered_by_priority(conn, since):
-        level = row["priority"] or DEFAULT[row["impact"]]
+    # P0's "immediately" is read as the blocking tier's five minutes
+    limits = [TARGET_SECONDS[level] or 5 * 60 for level in PRIORITIES]
+    for priority, impact, errors, answered, *within in answered_by_priority(conn, since, limits):
+        level = priority or DEFAULT[impact]
         entry = counts[level]
-        entry["errors"] += 1
-        if row["answered_seconds"] is not None:
-            entry["answered"] += 1
-            # P0's "immediately" is read as the blocking tier's five minutes
-            limit = TARGET_SECONDS[level] or 5 * 60
-            entry["within_target"] += row["answered_seconds"] <= limit
+        entry["errors"] += errors
+        entry["answered"] += answered
+        entry["within_target"] += within[PRIORITIES.index(level)] or 0
     return list(counts.values())
