@@ -15,7 +15,7 @@ from ..context import Context, ensure
 from ..durations import parse_since
 from ..ledger import reports_queries as q
 from ..vocab import OPEN_STATUSES, TIERS
-from .sql import nearest_rank
+from .percentiles import nearest_rank
 
 
 def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> dict:
