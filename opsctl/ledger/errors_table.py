@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from ..ids import PREFIX, format_id
 from ..people.priority import DEFAULT as DEFAULT_PRIORITY, of_row
@@ -22,12 +21,15 @@ def fingerprint(error_type: str, service: str, project: str | None) -> str:
     return "|".join([error_type, " ".join(service.lower().split()), " ".join((project or "").lower().split())])
 
 
-@dataclass
 class Recorded:
-    row: sqlite3.Row
-    event_id: int
-    deduplicated: bool
-    regression: bool
+    """What `record` did: the error's row now, the event it wrote, a repeat absorbed or a resolved one back.
+
+    A plain class: `dataclasses` imports `inspect`, a share of `opsctl run`'s start-up."""
+
+    __slots__ = ("row", "event_id", "deduplicated", "regression")
+
+    def __init__(self, row, event_id: int, deduplicated: bool, regression: bool):
+        self.row, self.event_id, self.deduplicated, self.regression = row, event_id, deduplicated, regression
 
 
 def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, status: str = "open") -> Recorded:
