@@ -45,18 +45,6 @@ def false_positives_by_source(conn: sqlite3.Connection, since: str | None) -> li
                         " GROUP BY source ORDER BY n DESC, source", params).fetchall()
 
 
-def answered_by_priority(conn: sqlite3.Connection, since: str | None, limits) -> list[tuple]:
-    """(priority, impact, errors, answered, then for each of `limits` how many were answered within it),
-    per priority and impact (opened since `since`): one range scan of the covering index errors_stats."""
-    within = "".join(", SUM(CASE WHEN answered_seconds <= ? THEN 1 ELSE 0 END)" for _ in limits)
-    where, params = "", list(limits)
-    if since:
-        where, params = " WHERE opened_at >= ?", [*params, since]
-    return [tuple(row) for row in conn.execute(
-        f"SELECT priority, impact, COUNT(*), COUNT(answered_seconds){within} FROM errors{where}"
-        " GROUP BY priority, impact", params)]
-
-
 def kv_get(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
     return None if row is None else row["value"]

@@ -16,20 +16,25 @@ OPENING_ACTIONS = ("created", "regressed")
 SUMMARY_COLUMNS = ("id", "type", "service", "project", "impact", "status", "opened_at")
 
 
-def window_groups(conn, start: str, limits: tuple[int, int], cutoffs: tuple[str, str]) -> list:
-    """One pass over the window, grouped by (type, service, project, impact): counts, sums and tier
-    deadlines (met: first answer within the tier's time; missed: later, or none and the deadline passed)."""
+def window_groups(conn, start: str, limits: tuple[int, int], cutoffs: tuple[str, str],
+                  priority_limits: tuple[int, ...]) -> list:
+    """One pass over the window, grouped by (type, service, project, impact, priority): counts, sums,
+    tier deadlines (met: first answer within the tier's time; missed: later, or none and the deadline
+    passed) and, for each of `priority_limits`, how many were answered within it (`within_0`, …)."""
     tiered = "impact IN ('blocking', 'warning') AND notified_at IS NOT NULL"
     limit = cutoff = "CASE impact WHEN 'blocking' THEN ? ELSE ? END"
+    within = "".join(f", SUM(CASE WHEN answered_seconds <= ? THEN 1 ELSE 0 END) AS within_{n}"
+                     for n in range(len(priority_limits)))
     return conn.execute(
-        "SELECT type, service, project, impact, COUNT(*), SUM(occurrences), SUM(escalations), SUM(regressions),"
-        f" SUM(CASE WHEN status IN {OPEN_SQL} THEN 1 ELSE 0 END), COUNT(resolution_seconds),"
-        " COUNT(response_seconds),"
-        f" SUM(CASE WHEN {tiered} AND answered_seconds <= {limit} THEN 1 ELSE 0 END),"
+        "SELECT type, service, project, impact, priority, COUNT(*) AS errors, SUM(occurrences) AS occurrences,"
+        " SUM(escalations) AS escalations, SUM(regressions) AS regressions,"
+        f" SUM(CASE WHEN status IN {OPEN_SQL} THEN 1 ELSE 0 END) AS still_open,"
+        f" SUM(CASE WHEN {tiered} AND answered_seconds <= {limit} THEN 1 ELSE 0 END) AS met,"
         f" SUM(CASE WHEN {tiered} AND (answered_seconds > {limit} OR answered_seconds IS NULL"
-        f"  AND notified_at < {cutoff}) THEN 1 ELSE 0 END),"
-        f" SUM(CASE WHEN {tiered} THEN 1 ELSE 0 END) {WINDOW} GROUP BY type, service, project, impact",
-        (*limits, *limits, *cutoffs, start)).fetchall()
+        f"  AND notified_at < {cutoff}) THEN 1 ELSE 0 END) AS missed,"
+        f" SUM(CASE WHEN {tiered} THEN 1 ELSE 0 END) AS tiered, COUNT(answered_seconds) AS answered{within}"
+        f" {WINDOW} GROUP BY type, service, project, impact, priority",
+        (*limits, *limits, *cutoffs, *priority_limits, start)).fetchall()
 
 
 def incidents_per_day(conn, start: str) -> list[tuple[str, int, int]]:
