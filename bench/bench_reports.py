@@ -7,8 +7,9 @@ On the 1,000,000-error ledger of bench_escalation.py (built here, or reused with
 - `opsctl digest --period week --dry-run` ≤ 0.5 × REV, ≤ 100 MB
 - `opsctl stats --since 30d`              ≤ 0.5 × REV, ≤ 100 MB
 REV (default: the commit before issue 13's work, 3b24a6e) is exported with `git archive` into a
-temporary folder; both run as `python -m opsctl` with PYTHONPATH pointing at their own copy, from a
-folder outside the repository, interleaved. Peak RSS is the kernel's figure for each child (wait4).
+temporary folder, this work tree's package copied into another; both are byte-compiled (as an install
+is) and run as `python -m opsctl` with PYTHONPATH pointing at their own copy, from a folder outside the
+repository, interleaved. Peak RSS is the kernel's figure for each child (wait4).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 from bench_escalation import NOW, big_ledger  # noqa: E402
-from harness import checkout, compare_with_peak  # noqa: E402
+from harness import checkout, compare_with_peak, compiled_copy  # noqa: E402
 
 TARGETS = {  # command -> (ratio to REV at most, peak MB at most)
     "errors list --json --limit 0": (["errors", "list", "--json", "--limit", "0"], 0.3, 200),
@@ -44,6 +45,7 @@ def main() -> int:
     big = big_ledger(args.keep, args.errors, "opsctl-bench-reports-")
     work = big.parent
     before = checkout(args.before, Path(tempfile.mkdtemp(prefix="opsctl-before-")))
+    now = compiled_copy(ROOT, Path(tempfile.mkdtemp(prefix="opsctl-now-")))
     outside = tempfile.mkdtemp(prefix="opsctl-bench-cwd-")  # `python -m` puts the cwd first on sys.path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_", "OPSCTL_"))}
     env.update(OPSCTL_HOME=str(work / "home"), OPSCTL_NOW=NOW)
@@ -52,7 +54,7 @@ def main() -> int:
         if args.only and args.only not in name:
             continue
         # both read the same ledger (the new code migrates it first: its index is made once, before timing)
-        now_cmd = ["env", f"PYTHONPATH={ROOT}", f"OPSCTL_DB={big}", sys.executable, "-m", "opsctl", *argv]
+        now_cmd = ["env", f"PYTHONPATH={now}", f"OPSCTL_DB={big}", sys.executable, "-m", "opsctl", *argv]
         old_cmd = ["env", f"PYTHONPATH={before}", f"OPSCTL_DB={big}", sys.executable, "-m", "opsctl", *argv]
         compare_with_peak({"warm": now_cmd}, runs=1, env=env, cwd=outside)
         result = compare_with_peak({"before": old_cmd, "now": now_cmd}, runs=args.runs, env=env, cwd=outside)

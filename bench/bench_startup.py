@@ -5,6 +5,9 @@
 - `opsctl track-error …` (a ledger write)  ≤ 1.25 × `python -c "import typer, sqlite3"`
 - `opsctl --help`                          ≤ 1.5 × the same typer floor
 - `opsctl run NAME -- true`                ≤ 3 × `python -c pass`
+
+opsctl runs from a compiled copy of the package (as `pip install` leaves it), like the floors' typer and
+standard library (see harness.compiled_copy).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, report  # noqa: E402
+from harness import compare, compiled_copy, report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,11 +28,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--code", type=Path, default=ROOT, help="Folder holding the opsctl package to time"
-                        " (e.g. an earlier revision exported with `git archive REV opsctl | tar -x -C DIR`).")
+                        " (e.g. an earlier revision exported with `git archive REV opsctl | tar -x -C DIR`);"
+                        " it is timed from a compiled copy.")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="opsctl-bench-startup-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_", "OPSCTL_"))}
-    env.update(OPSCTL_HOME=str(work / "home"), PYTHONPATH=str(args.code))
+    code = compiled_copy(args.code, work / "code")
+    env.update(OPSCTL_HOME=str(work / "home"), PYTHONPATH=str(code))
     opsctl = [sys.executable, "-m", "opsctl"]  # this checkout's code (an installed script may be another's)
     typer_floor, pass_floor = "python -c 'import typer, sqlite3'", "python -c pass"
     write, helps, run = "opsctl track-error (ledger write)", "opsctl --help", "opsctl run bench -- true"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import invalid_choice
 
 ERROR_TYPES = ("api_limit", "api_limit_warning", "integration_missing", "auth_failure", "system_error")
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(NamedTuple):  # not a dataclass: `dataclasses` imports `inspect`, a share of `opsctl run`'s start-up
     impact: str
     name: str
     respond_within_seconds: int | None  # None: waits for the digest

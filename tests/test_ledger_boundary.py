@@ -15,11 +15,7 @@ import pytest
 from tests.conftest import REPO
 
 PACKAGE = REPO / "opsctl"
-EXEMPT = {
-    PACKAGE / "ledger",  # the one home of SQL
-    # The reports' SQL is being moved into ledger/ in another change; drop this line once it lands.
-    PACKAGE / "reports",
-}
+EXEMPT = {PACKAGE / "ledger"}  # the one home of SQL
 RUNS_SQL = {"execute", "executemany", "executescript"}
 # Uppercase keywords in the shape of a statement or clause; prose ("select from the list") does not match.
 SQL = re.compile(
@@ -84,8 +80,8 @@ def test_no_sql_outside_ledger(path):
 
 def test_the_scan_covers_the_package():
     names = {str(p.relative_to(PACKAGE)) for p in MODULES}
-    assert {"lifecycle.py", "escalation/tick.py", "probes/run.py", "inventory/review.py"} <= names
-    assert not any(name.startswith(("ledger/", "reports/")) for name in names)
+    assert {"lifecycle.py", "escalation/tick.py", "probes/run.py", "inventory/review.py", "reports/stats.py"} <= names
+    assert not any(name.startswith("ledger/") for name in names)
 
 
 @pytest.mark.parametrize("source", [

@@ -73,6 +73,29 @@ def test_stats_figures(ledger):
     assert sum(day["errors"] for day in report["per_day"]) == 6 and len(report["per_day"]) == 31
 
 
+def test_priority_targets(frozen, announced):
+    """P0-P3 beside the tiers: a given priority counts under its own target, the rest under their impact's."""
+    notify_error("api_limit", "A", "x", "P1")  # error-1, P1: answered in 20 minutes, within 30
+    notify_error("api_limit", "B", "x", "P1")  # error-2, P1: answered in 40 minutes, late
+    notify_error("api_limit", "C", "x", "blocking")  # error-3, P0 by default: 2 minutes, within 5
+    notify_error("system_error", "D", "x", "warning")  # error-4, P2 by default: 3 hours, late
+    notify_error("system_error", "E", "x", "P2")  # error-5, P2: never answered
+    move(minutes=2)
+    acknowledge("error-3")
+    move(minutes=20)
+    acknowledge("error-1")
+    move(minutes=40)
+    acknowledge("error-2")
+    move(hours=3)
+    acknowledge("error-4")
+    rows = {d["priority"]: (d["errors"], d["answered"], d["within_target"]) for d in
+            stats(since="1d")["priority_deadlines"]}
+    assert rows == {"P0": (1, 1, 1), "P1": (2, 2, 1), "P2": (2, 1, 0), "P3": (0, 0, 0)}
+    assert stats(since="1d")["false_positives_by_rule"] == []
+    update_error("error-5", "false_positive")
+    assert stats(since="1d")["false_positives_by_rule"] == [{"rule": "notify-error", "false_positives": 1}]
+
+
 def test_the_window_moves_with_since(ledger):
     assert stats(since="60d")["totals"]["errors"] == 7
     assert stats(since="5h")["totals"]["errors"] == 2

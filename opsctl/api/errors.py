@@ -6,7 +6,7 @@ from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
 from ..durations import parse_duration
 from ..errors import InvalidInput
-from ..escalation import flapping, remediation, timers
+from ..escalation import flapping, timers
 from ..ids import format_id, parse_id
 from ..ledger import errors_table, retrying
 from ..ledger.events import add_event
@@ -39,6 +39,8 @@ def notify_error(type: str, service: str, details: str = "", impact: str = "bloc
     When opsctl.yaml names a remediation for it, the fix runs first (see escalation.remediation):
     success resolves the error without bothering anyone, failure notifies with its output attached.
     """
+    from ..escalation import remediation  # only notify-error runs auto-fixes (track-error needs none of it)
+
     report = _report(type, service, details, impact, options, project, recommendation, source)
     ctx = ensure(ctx)
     at = to_iso(now())

@@ -2,8 +2,9 @@
 
 Each returns the same object its `opsctl … list --json` prints (`{"errors": [...], "count": N,
 "truncated": bool}` and so on), so a Python caller and an agent reading JSON see one shape.
-`iter_errors` yields the errors one by one from a database cursor, for callers (the streaming
-`errors list --json --limit 0`) that must not hold a million rows in memory.
+`iter_errors` yields the errors one by one from a database cursor, for callers that must not hold
+a million rows in memory; `iter_errors_json` yields each one's JSON text (the streaming
+`errors list --json --limit 0`).
 """
 
 from __future__ import annotations
@@ -35,14 +36,31 @@ def iter_errors(*, status: str | None = None, type: str | None = None, service: 
                 project: str | None = None, since: str | None = None, impact_: str | None = None,
                 limit: int | None = None, ctx: Context | None = None) -> Iterator[dict]:
     """The matching errors, most recently seen first, one at a time (inputs are checked before the first)."""
-    statuses = _statuses(status)
-    since_iso = to_iso(parse_since(since, now())) if since else None
-    kind = error_type(type) if type is not None else None  # "" is invalid, not "any"
-    level = impact(impact_) if impact_ is not None else None
     ctx = ensure(ctx)
-    rows = errors_table.query(ctx.conn, statuses=statuses, error_type=kind, service=service, project=project,
-                              since=since_iso, impact=level, limit=limit)
-    return (errors_table.to_public(row) for row in rows)
+    filters = _filters(status, type, service, project, since, impact_, limit)
+    return (errors_table.to_public(row) for row in errors_table.query(ctx.conn, **filters))
+
+
+def iter_errors_json(*, status: str | None = None, type: str | None = None, service: str | None = None,
+                     project: str | None = None, since: str | None = None, impact_: str | None = None,
+                     limit: int | None = None, ctx: Context | None = None) -> Iterator[str]:
+    """As `iter_errors`, each error as its JSON text (on SQLite the database renders it)."""
+    ctx = ensure(ctx)
+    filters = _filters(status, type, service, project, since, impact_, limit)
+    if ctx.conn.backend == "sqlite":
+        return errors_table.query_json(ctx.conn, **filters)
+    import json
+
+    return (json.dumps(errors_table.to_public(row), ensure_ascii=False, default=str)
+            for row in errors_table.query(ctx.conn, **filters))
+
+
+def _filters(status, type, service, project, since, impact_, limit) -> dict:
+    """The checked filters as errors_table.query takes them."""
+    return {"statuses": _statuses(status), "since": to_iso(parse_since(since, now())) if since else None,
+            "error_type": error_type(type) if type is not None else None,  # "" is invalid, not "any"
+            "impact": impact(impact_) if impact_ is not None else None,
+            "service": service, "project": project, "limit": limit}
 
 
 def list_errors(*, status: str | None = None, type: str | None = None, service: str | None = None,

@@ -10,7 +10,7 @@ import os
 import sys
 
 from .argv import prepare
-from .registry import build_app
+from .registry import build_app, overview
 
 
 def raw_main(argv: list[str]) -> int:
@@ -23,7 +23,7 @@ def raw_main(argv: list[str]) -> int:
     validate(argv)
     from . import output
 
-    app = build_app(argv)
+    app = overview() if argv in (["--help"], ["-h"]) else build_app(argv)
     paged = _first(argv) in PAGED and output.start_paging()
     try:
         result = app(args=argv, prog_name="opsctl", standalone_mode=False)

@@ -26,11 +26,11 @@ def list_errors(
 
     Example: opsctl errors list --status unresolved --since 7d
     """
-    from ..api.listing import iter_errors, list_errors as run
+    from ..api.listing import iter_errors_json, list_errors as run
 
     filters = dict(status=status, type=type, service=service, project=project, since=since, impact_=impact)
     if json_out and not limit:  # everything: streamed row by row, never held in memory
-        stream_json("errors", iter_errors(**filters))
+        stream_json("errors", iter_errors_json(**filters))
         return
     result = run(**filters, limit=limit)
     errors, truncated = result["errors"], result["truncated"]

@@ -51,12 +51,16 @@ Every command takes --json (one JSON object on stdout), before or after the comm
 for the version."""
 
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
 def build_app(argv: list[str]):
+    """The typer app with the command `argv` names (every command when it names none)."""
     import typer
 
-    # escape_markup help (no rich markup rendering): --help is what agents and people call most after a command
+    # plain help (no rich markup rendering): --help is what agents and people call most after a command
     app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                      context_settings={"help_option_names": ["-h", "--help"]}, pretty_exceptions_enable=False)
+                      context_settings=HELP_OPTIONS, pretty_exceptions_enable=False)
 
     @app.callback()
     def _root():
@@ -75,6 +79,26 @@ def build_app(argv: list[str]):
                 group.command(sub_name)(sub_function)
             app.add_typer(group, name=name)
     return app
+
+
+def overview():
+    """`opsctl --help`: the list of commands and their one-line help, as the full app prints it.
+
+    Turning every command's signature into click options (what typer does for the full app) is most
+    of that help's time and none of its text: here each command is only its name and help text."""
+    import inspect
+
+    from typer.core import TyperCommand, TyperGroup
+
+    commands, groups = {}, {}
+    for name, target in COMMANDS.items():
+        module_name, _, function = target.partition(":")
+        module = importlib.import_module(module_name)
+        text = inspect.getdoc(getattr(module, function)) if function else module.HELP
+        (commands if function else groups)[name] = TyperCommand(name, help=text, rich_markup_mode=None)
+    commands.update(groups)  # typer lists the single commands first, then the groups
+    return TyperGroup(name="opsctl", commands=commands, help=HELP, no_args_is_help=True, rich_markup_mode=None,
+                      context_settings=HELP_OPTIONS)
 
 
 def _first_command(argv: list[str]) -> str | None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
-from ..ids import format_id
-from ..people.priority import of_row
+from ..ids import PREFIX, format_id
+from ..people.priority import DEFAULT as DEFAULT_PRIORITY, of_row
 from ..vocab import OPEN_STATUSES, TIERS, worse_impact
 from . import dialect, samples_table
 from .db import Conflict, lock
@@ -23,12 +22,15 @@ def fingerprint(error_type: str, service: str, project: str | None) -> str:
     return "|".join([error_type, " ".join(service.lower().split()), " ".join((project or "").lower().split())])
 
 
-@dataclass
 class Recorded:
-    row: sqlite3.Row
-    event_id: int
-    deduplicated: bool
-    regression: bool
+    """What `record` did: the error's row now, the event it wrote, a repeat absorbed or a resolved one back.
+
+    A plain class: `dataclasses` imports `inspect`, a share of `opsctl run`'s start-up."""
+
+    __slots__ = ("row", "event_id", "deduplicated", "regression")
+
+    def __init__(self, row, event_id: int, deduplicated: bool, regression: bool):
+        self.row, self.event_id, self.deduplicated, self.regression = row, event_id, deduplicated, regression
 
 
 def record(conn: sqlite3.Connection, report: dict, *, at: str, actor: str, status: str = "open") -> Recorded:
@@ -142,6 +144,26 @@ def update(conn: sqlite3.Connection, error_id: int, fields: dict) -> None:
 def query(conn: sqlite3.Connection, *, statuses=None, error_type=None, service=None, project=None,
           since=None, impact=None, limit=None) -> Iterable[sqlite3.Row]:
     """The matching rows, most recently seen first, as a cursor (iterate it; nothing is held in memory)."""
+    sql, params = _listing("*", statuses=statuses, error_type=error_type, service=service, project=project,
+                           since=since, impact=impact, limit=limit)
+    if conn.backend != "sqlite":
+        return conn.execute(sql, params)
+    cursor = conn.cursor()
+    cursor.row_factory = _dict_factory()  # plain dicts: a million rows read by name cost a third as much
+    return cursor.execute(sql, params)
+
+
+def query_json(conn: sqlite3.Connection, **filters) -> Iterator[str]:
+    """As `query`, each error as the JSON text of its `to_public` shape, rendered by SQLite itself.
+
+    For `errors list --json --limit 0` over a million errors: no Python value, dict or encoder call
+    per row. SQLite only (`json_object`); tests/test_listing_json.py holds it to `to_public`."""
+    sql, params = _listing(_PUBLIC_JSON, **filters)
+    return (row[0] for row in conn.execute(sql, params))
+
+
+def _listing(columns: str, *, statuses=None, error_type=None, service=None, project=None, since=None,
+             impact=None, limit=None) -> tuple[str, list]:
     where, params = [], []
     if statuses:
         where.append(f"status IN ({', '.join('?' * len(statuses))})")
@@ -157,17 +179,13 @@ def query(conn: sqlite3.Connection, *, statuses=None, error_type=None, service=N
     if since:
         where.append("last_seen >= ?")
         params.append(since)
-    sql = "SELECT * FROM errors"
+    sql = f"SELECT {columns} FROM errors"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY last_seen DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    if conn.backend != "sqlite":
-        return conn.execute(sql, params)
-    cursor = conn.cursor()
-    cursor.row_factory = _dict_factory()  # plain dicts: a million rows read by name cost a third as much
-    return cursor.execute(sql, params)
+    return sql, params
 
 
 def _dict_factory():
@@ -222,6 +240,33 @@ def to_public(row: sqlite3.Row, *, with_history: list | None = None) -> dict:
     if with_history is not None:
         public["history"] = with_history
     return public
+
+
+def _case(column: str, mapping: dict) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN '{key}' THEN '{value}'" for key, value in mapping.items()) + " END"
+
+
+def _boolean(condition: str) -> str:
+    return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
+
+
+# to_public in SQL, key for key in the same order (json_object: SQLite's JSON1, built in since 3.38)
+_PUBLIC_JSON = "json_object(" + ", ".join(f"'{key}', {value}" for key, value in (
+    ("id", f"'{PREFIX['error']}-' || id"),
+    *((name, name) for name in ("type", "service")),
+    ("project", "NULLIF(project, '')"),
+    ("impact", "impact"),
+    ("tier", _case("impact", {impact: tier.name for impact, tier in TIERS.items()})),
+    ("priority", f"COALESCE(priority, {_case('impact', DEFAULT_PRIORITY)})"),
+    *((name, name) for name in ("snoozed_until", "status", "occurrences", "first_seen", "last_seen", "details")),
+    ("options", "json(options)"),
+    *((name, name) for name in ("recommendation", "source", "notified_at", "acknowledged_at", "resolved_at",
+                                "resolution_seconds", "solution", "cause", "detection", "prevention", "decision",
+                                "decision_note", "regressions")),
+    ("flapping", _boolean("flapping")),
+    *((name, name) for name in ("escalations", "next_escalation_at")),
+    ("is_open", _boolean(f"status IN {OPEN_SQL}")),
+)) + ")"
 
 
 def show(conn: sqlite3.Connection, error_id: int) -> dict | None:

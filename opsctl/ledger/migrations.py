@@ -369,3 +369,17 @@ def m012_outbox_pruning(db):
         CREATE INDEX deliveries_unpruned ON deliveries(sent_at) WHERE status = 'sent' AND payload_pruned_at IS NULL;
         """
     )
+
+
+@migration
+def m013_stats_priority(db):
+    # `opsctl stats`: the P0-P3 targets read priority from the covering index too (one range scan,
+    # no row look-ups); false positives per rule from a partial index (they are few)
+    db.executescript(
+        """
+        DROP INDEX errors_stats;
+        CREATE INDEX errors_stats ON errors(opened_at, impact, type, service, project, status, occurrences,
+            resolution_seconds, notified_at, response_seconds, answered_seconds, escalations, regressions, priority);
+        CREATE INDEX errors_false_positives ON errors(resolved_at, source) WHERE status = 'false_positive';
+        """
+    )

@@ -45,13 +45,6 @@ def false_positives_by_source(conn: sqlite3.Connection, since: str | None) -> li
                         " GROUP BY source ORDER BY n DESC, source", params).fetchall()
 
 
-def answered_by_priority(conn: sqlite3.Connection, since: str | None) -> list:
-    where, params = "", []
-    if since:
-        where, params = " WHERE opened_at >= ?", [since]
-    return conn.execute("SELECT priority, impact, answered_seconds FROM errors" + where, params).fetchall()
-
-
 def kv_get(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
     return None if row is None else row["value"]

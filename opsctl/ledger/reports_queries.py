@@ -1,4 +1,4 @@
-"""The queries behind `opsctl stats` and `opsctl digest`: portable SQL, each an index range scan.
+"""The queries behind `opsctl stats`, `digest` and `improvements show`: portable SQL, index range scans.
 
 "Since" windows are on `errors.opened_at` (the covering index `errors_stats`) for what is known about
 each error's latest incident, and on `events(action, at, …)` (index `events_action_at`) for incidents
@@ -8,6 +8,7 @@ once per return. Nothing here sorts a whole window in SQL; percentiles are taken
 
 from __future__ import annotations
 
+from .dialect import json_number
 from .errors_table import OPEN_SQL
 
 WINDOW = "FROM errors WHERE opened_at >= ?"
@@ -15,20 +16,25 @@ OPENING_ACTIONS = ("created", "regressed")
 SUMMARY_COLUMNS = ("id", "type", "service", "project", "impact", "status", "opened_at")
 
 
-def window_groups(conn, start: str, limits: tuple[int, int], cutoffs: tuple[str, str]) -> list:
-    """One pass over the window, grouped by (type, service, project, impact): counts, sums and tier
-    deadlines (met: first answer within the tier's time; missed: later, or none and the deadline passed)."""
+def window_groups(conn, start: str, limits: tuple[int, int], cutoffs: tuple[str, str],
+                  priority_limits: tuple[int, ...]) -> list:
+    """One pass over the window, grouped by (type, service, project, impact, priority): counts, sums,
+    tier deadlines (met: first answer within the tier's time; missed: later, or none and the deadline
+    passed) and, for each of `priority_limits`, how many were answered within it (`within_0`, …)."""
     tiered = "impact IN ('blocking', 'warning') AND notified_at IS NOT NULL"
     limit = cutoff = "CASE impact WHEN 'blocking' THEN ? ELSE ? END"
+    within = "".join(f", SUM(CASE WHEN answered_seconds <= ? THEN 1 ELSE 0 END) AS within_{n}"
+                     for n in range(len(priority_limits)))
     return conn.execute(
-        "SELECT type, service, project, impact, COUNT(*), SUM(occurrences), SUM(escalations), SUM(regressions),"
-        f" SUM(CASE WHEN status IN {OPEN_SQL} THEN 1 ELSE 0 END), COUNT(resolution_seconds),"
-        " COUNT(response_seconds),"
-        f" SUM(CASE WHEN {tiered} AND answered_seconds <= {limit} THEN 1 ELSE 0 END),"
+        "SELECT type, service, project, impact, priority, COUNT(*) AS errors, SUM(occurrences) AS occurrences,"
+        " SUM(escalations) AS escalations, SUM(regressions) AS regressions,"
+        f" SUM(CASE WHEN status IN {OPEN_SQL} THEN 1 ELSE 0 END) AS still_open,"
+        f" SUM(CASE WHEN {tiered} AND answered_seconds <= {limit} THEN 1 ELSE 0 END) AS met,"
         f" SUM(CASE WHEN {tiered} AND (answered_seconds > {limit} OR answered_seconds IS NULL"
-        f"  AND notified_at < {cutoff}) THEN 1 ELSE 0 END),"
-        f" SUM(CASE WHEN {tiered} THEN 1 ELSE 0 END) {WINDOW} GROUP BY type, service, project, impact",
-        (*limits, *limits, *cutoffs, start)).fetchall()
+        f"  AND notified_at < {cutoff}) THEN 1 ELSE 0 END) AS missed,"
+        f" SUM(CASE WHEN {tiered} THEN 1 ELSE 0 END) AS tiered, COUNT(answered_seconds) AS answered{within}"
+        f" {WINDOW} GROUP BY type, service, project, impact, priority",
+        (*limits, *limits, *cutoffs, *priority_limits, start)).fetchall()
 
 
 def incidents_per_day(conn, start: str) -> list[tuple[str, int, int]]:
@@ -125,3 +131,36 @@ def _summaries(conn, where: str, params, order: str, most: int) -> list[dict]:
                         " LIMIT ?", (*params, most)).fetchall()
     return [{"id": f"error-{r['id']}", "type": r["type"], "service": r["service"], "project": r["project"] or None,
              "impact": r["impact"], "status": r["status"], "opened_at": r["opened_at"]} for r in rows]
+
+
+# -- `improvements show`: the errors an improvement targets, in a window of time ---------------------
+
+REPORTED = ("created", "occurred", "regressed")
+
+
+def targeted_window(conn, ids: list[int], names: list[str], start: str, end: str) -> tuple[int, int, list[float]]:
+    """Events in [start, end) of the errors with these numbers or of these types or services (lower case):
+    (occurrences reported, errors they belong to, resolution seconds sorted)."""
+    match, params = _targeted(ids, names)
+    joined = (f"FROM events e JOIN errors r ON r.id = e.subject_id WHERE e.subject = 'error' AND e.at >= ?"
+              f" AND e.at < ? AND ({match})")
+    marks = ", ".join("?" * len(REPORTED))
+    occurrences, errors = conn.execute(f"SELECT COUNT(*), COUNT(DISTINCT r.id) {joined} AND e.action IN ({marks})",
+                                       (start, end, *params, *REPORTED)).fetchone()
+    seconds = json_number(conn, "e.data", "resolution_seconds")
+    resolutions = [row[0] for row in conn.execute(
+        f"SELECT {seconds} AS v {joined} AND e.action = 'status' AND e.to_status = 'resolved'"
+        f" AND {seconds} IS NOT NULL ORDER BY v", (start, end, *params))]
+    return occurrences, errors, resolutions
+
+
+def _targeted(ids: list[int], names: list[str]) -> tuple[str, list]:
+    clauses, params = [], []
+    if ids:
+        clauses.append(f"r.id IN ({', '.join('?' * len(ids))})")
+        params += ids
+    if names:
+        marks = ", ".join("?" * len(names))
+        clauses.append(f"lower(r.type) IN ({marks}) OR lower(r.service) IN ({marks})")
+        params += names * 2
+    return (" OR ".join(clauses) or "0"), params

@@ -18,6 +18,7 @@ PRIORITIES = ("P0", "P1", "P2", "P3")
 TARGET_SECONDS = {"P0": 0, "P1": 30 * 60, "P2": 2 * 3600, "P3": 24 * 3600}
 TARGET_TEXT = {"P0": "immediately", "P1": "within 30 minutes", "P2": "within 2 hours", "P3": "within 24 hours"}
 DEFAULT = {"blocking": "P0", "warning": "P2", "info": "P3"}
+TARGET_LIMITS = tuple(TARGET_SECONDS[p] or 5 * 60 for p in PRIORITIES)  # P0 "immediately": the blocking tier's 5 min
 
 
 def parse(raw: str | None) -> str | None:
@@ -45,19 +46,17 @@ def remember(ctx, error_id: int, raw_impact: str | None, source: str | None) -> 
     people_table.set_priority(ctx.conn, error_id, level)
 
 
-def deadline_rows(conn, since: str | None = None) -> list[dict]:
-    """For `stats`: per priority, the target, how many errors, how many were answered within it."""
-    from ..ledger.people_table import answered_by_priority
+def deadline_rows(groups) -> list[dict]:
+    """For `stats`: per priority, the target, how many errors, how many were answered within it.
 
+    `groups`: rows with `priority`, `impact`, `errors`, `answered` and `within_<n>`, answered within
+    TARGET_LIMITS[n] (reports_queries.window_groups)."""
     counts = {p: {"priority": p, "target": TARGET_TEXT[p], "target_seconds": TARGET_SECONDS[p], "errors": 0,
                   "answered": 0, "within_target": 0} for p in PRIORITIES}
-    for row in answered_by_priority(conn, since):
-        level = row["priority"] or DEFAULT[row["impact"]]
+    for group in groups:
+        level = group["priority"] or DEFAULT[group["impact"]]
         entry = counts[level]
-        entry["errors"] += 1
-        if row["answered_seconds"] is not None:
-            entry["answered"] += 1
-            # P0's "immediately" is read as the blocking tier's five minutes
-            limit = TARGET_SECONDS[level] or 5 * 60
-            entry["within_target"] += row["answered_seconds"] <= limit
+        entry["errors"] += group["errors"]
+        entry["answered"] += group["answered"]
+        entry["within_target"] += group[f"within_{PRIORITIES.index(level)}"] or 0
     return list(counts.values())

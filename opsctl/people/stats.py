@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 
-def sections(conn, since: str) -> dict:
+def sections(conn, since: str, groups) -> dict:
+    """`groups`: the window's rows from reports_queries.window_groups (they carry the priority targets)."""
     from ..ledger.people_table import false_positives_by_source
     from .priority import deadline_rows
 
     by_rule: dict[str, int] = {}
     for row in false_positives_by_source(conn, since):
         by_rule[rule_name(row["source"])] = by_rule.get(rule_name(row["source"]), 0) + row["n"]
-    return {"priority_deadlines": deadline_rows(conn, since),
+    return {"priority_deadlines": deadline_rows(groups),
             "false_positives_by_rule": [{"rule": k, "false_positives": v} for k, v in
                                         sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]}
 

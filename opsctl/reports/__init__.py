@@ -1,5 +1,5 @@
 """What the ledger teaches: stats, the digest, postmortems, whether improvements worked.
 
-Every figure is an SQL aggregate over an indexed range (see migration m004_escalation), so a
-ledger of a million errors answers `opsctl stats --since 30d` in well under a second.
+The figures come from SQL aggregates over indexed ranges, written in `opsctl/ledger/reports_queries.py`
+(no SQL here), so a ledger of a million errors answers `opsctl stats --since 30d` in well under a second.
 """

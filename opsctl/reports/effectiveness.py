@@ -18,39 +18,27 @@ from ..durations import parse_duration
 from ..errors import NotFound
 from ..ids import format_id, parse_id
 from ..ledger import improvements_table
-from ..ledger.dialect import json_number
-from .sql import percentiles
+from ..ledger import reports_queries as q
+from .percentiles import nearest_rank
 
-OCCURRENCES = "('created', 'occurred', 'regressed')"
 MIN_WINDOW = 86400.0  # less than a day after the improvement is too early to tell
 
 
-def _match(targets: list[str]) -> tuple[str, list]:
+def _split(targets: list[str]) -> tuple[list[int], list[str]]:
+    """Targets as error numbers and as type or service names."""
     ids, names = [], []
     for target in targets:
         try:
             ids.append(parse_id("error", target))
         except Exception:  # noqa: BLE001 - not an id: a type or a service
             names.append(target.lower())
-    clauses, params = [], []
-    if ids:
-        clauses.append(f"r.id IN ({', '.join('?' * len(ids))})")
-        params += ids
-    if names:
-        marks = ", ".join("?" * len(names))
-        clauses.append(f"lower(r.type) IN ({marks}) OR lower(r.service) IN ({marks})")
-        params += names * 2
-    return (" OR ".join(clauses) or "0"), params
+    return ids, names
 
 
-def _window(conn, match: str, params: list, start: str, end: str) -> dict:
-    joined = (f"FROM events e JOIN errors r ON r.id = e.subject_id WHERE e.subject = 'error' AND e.at >= ?"
-              f" AND e.at < ? AND ({match})")
-    occurrences = conn.execute(f"SELECT COUNT(*), COUNT(DISTINCT r.id) {joined} AND e.action IN {OCCURRENCES}",
-                               (start, end, *params)).fetchone()
-    resolution = percentiles(conn, json_number(conn, "e.data", "resolution_seconds"),
-                             joined + " AND e.action = 'status' AND e.to_status = 'resolved'", (start, end, *params))
-    return {"from": start, "to": end, "occurrences": occurrences[0], "errors": occurrences[1],
+def _window(conn, ids: list[int], names: list[str], start: str, end: str) -> dict:
+    occurrences, errors, resolutions = q.targeted_window(conn, ids, names, start, end)
+    resolution = nearest_rank(resolutions)
+    return {"from": start, "to": end, "occurrences": occurrences, "errors": errors,
             "resolutions": resolution["count"], "median_resolution_seconds": resolution["median"]}
 
 
@@ -85,9 +73,9 @@ def show_improvement(improvement_id, *, window: str | None = None, ctx: Context 
         seconds = min(seconds, parse_duration(window, "--window"))
     span = timedelta(seconds=seconds)
     targets = json.loads(row["targets"])
-    match, params = _match(targets)
-    before = _window(ctx.conn, match, params, to_iso(created - span), to_iso(created))
-    after = _window(ctx.conn, match, params, to_iso(created), to_iso(created + span))
+    ids, names = _split(targets)
+    before = _window(ctx.conn, ids, names, to_iso(created - span), to_iso(created))
+    after = _window(ctx.conn, ids, names, to_iso(created), to_iso(created + span))
     outcome, reason = verdict(before, after, seconds) if targets else ("no_targets", "logged without --targets")
     b, a = before["median_resolution_seconds"], after["median_resolution_seconds"]
     return dict(public, window_seconds=round(seconds, 3), before=before, after=after, verdict=outcome, reason=reason,

@@ -8,7 +8,7 @@ from ..clock import parse_iso
 from ..context import Context, ensure
 from ..durations import format_duration
 from ..ids import format_id, parse_id
-from ..ledger import errors_table
+from ..ledger import errors_table, improvements_table
 from ..ledger.events import history
 
 SECTIONS = (("Cause", "cause"), ("Detection", "detection"), ("Resolution", "solution"), ("Prevention", "prevention"))
@@ -50,7 +50,7 @@ def _between(start: str | None, end: str | None) -> float | None:
 
 
 def _improvements(ctx, error: dict) -> list[dict]:
-    rows = ctx.conn.execute("SELECT id, improvement, targets, created_at FROM improvements ORDER BY id").fetchall()
+    rows = improvements_table.query(ctx.conn)[::-1]  # oldest first
     keys = {error["id"].lower(), error["type"].lower(), error["service"].lower()}
     return [{"id": format_id("improvement", r["id"]), "improvement": r["improvement"], "created_at": r["created_at"]}
             for r in rows if keys & {t.lower() for t in json.loads(r["targets"])}]

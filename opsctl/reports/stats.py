@@ -14,8 +14,9 @@ from ..clock import now, parse_iso, to_iso
 from ..context import Context, ensure
 from ..durations import parse_since
 from ..ledger import reports_queries as q
+from ..people import priority
 from ..vocab import OPEN_STATUSES, TIERS
-from .sql import nearest_rank
+from .percentiles import nearest_rank
 
 
 def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> dict:
@@ -23,7 +24,7 @@ def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> di
     at = now()
     start = to_iso(parse_since(since, at))
     conn = ctx.conn
-    groups = q.window_groups(conn, start, _limits(), _cutoffs(at))
+    groups = q.window_groups(conn, start, _limits(), _cutoffs(at), priority.TARGET_LIMITS)
     report = {"since": start, "until": to_iso(at), **_frequency(groups, top)}
     report["per_day"], report["totals"]["incidents"] = _per_day(conn, start, at)
     resolution, response = q.answer_times(conn, start)
@@ -37,7 +38,7 @@ def stats(*, since: str = "30d", top: int = 5, ctx: Context | None = None) -> di
     report["improvements"] = q.improvements_since(conn, start)
     from ..people.stats import sections  # P0-P3 targets, false positives per rule (issue 12)
 
-    report.update(sections(ctx.conn, start))
+    report.update(sections(ctx.conn, start, groups))
     return report
 
 
@@ -46,12 +47,14 @@ def _frequency(groups, top: int) -> dict:
     tallies = {key: {} for key in ("type", "service", "project", "impact")}
     totals = {"errors": 0, "occurrences": 0, "escalations": 0, "regressions": 0, "still_open": 0}
     issues = []
-    for type_, service, project, impact, count, occurrences, escalations, regressions, still_open, *_ in groups:
+    for group in groups:
+        type_, service, project, impact = group["type"], group["service"], group["project"], group["impact"]
+        count, occurrences = group["errors"], group["occurrences"]
         totals["errors"] += count
         totals["occurrences"] += occurrences or 0
-        totals["escalations"] += escalations or 0
-        totals["regressions"] += regressions or 0
-        totals["still_open"] += still_open or 0
+        totals["escalations"] += group["escalations"] or 0
+        totals["regressions"] += group["regressions"] or 0
+        totals["still_open"] += group["still_open"] or 0
         for key, value in (("type", type_), ("service", service), ("project", project or None), ("impact", impact)):
             entry = tallies[key].setdefault(value, [0, 0])
             entry[0] += count
@@ -91,7 +94,7 @@ def _deadlines(groups) -> dict:
     out = {impact: {"within_seconds": TIERS[impact].respond_within_seconds, "met": 0, "missed": 0, "pending": 0}
            for impact in ("blocking", "warning")}
     for group in groups:
-        impact, met, missed, total = group[3], group[11] or 0, group[12] or 0, group[13] or 0
+        impact, met, missed, total = group["impact"], group["met"] or 0, group["missed"] or 0, group["tiered"] or 0
         if impact in out:
             out[impact]["met"] += met
             out[impact]["missed"] += missed
