@@ -52,8 +52,6 @@ def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: f
     `what` names the setting for messages ("OPSCTL_NOTIFY_USER_URL"); the URL itself is never
     shown (URLs often carry tokens).
     """
-    import urllib.request
-
     body = json.dumps(data, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     if secret:
@@ -63,15 +61,19 @@ def post_json(url: str, data: dict, *, what: str, secret: str | None, timeout: f
     if delivery_id is not None:  # lets a receiver drop the rare duplicate after a crash
         headers["X-Opsctl-Delivery"] = str(delivery_id)
         headers["Idempotency-Key"] = f"opsctl-delivery-{delivery_id}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    status, _ = send(request, what=what, timeout=timeout, auth_hint="the secret / token it expects")
+    status, _ = exchange(url, "POST", body, headers, what=what, timeout=timeout,
+                         auth_hint="the secret / token it expects")
     return Sent(note=f"HTTP {status}")
 
 
-def send(request, *, what: str, timeout: float, rejected: str = "the notification", auth_hint: str = "its credentials",
-         detail=None) -> tuple[int, bytes]:
-    """Send one HTTP request (a urllib Request) the way every channel does; (status, the first 64 KiB of the
-    body) on 2xx.
+def send(request, **how) -> tuple[int, bytes]:
+    """`exchange` for a urllib Request (how email and SMS build theirs)."""
+    return exchange(request.full_url, request.get_method(), request.data, dict(request.header_items()), **how)
+
+
+def exchange(url: str, method: str, body: bytes | None, headers: dict, *, what: str, timeout: float,
+             rejected: str = "the notification", auth_hint: str = "its credentials", detail=None) -> tuple[int, bytes]:
+    """Send one HTTP request the way every channel does; (status, the first 64 KiB of the body) on 2xx.
 
     Connections are kept alive and reused per origin (see `_Pool`); proxies from the environment (and
     NO_PROXY) apply. Redirects are made safe (see `_follow`); 408/425/429/5xx and network errors are
@@ -80,7 +82,7 @@ def send(request, *, what: str, timeout: float, rejected: str = "the notificatio
     characters).
     """
     try:
-        status, headers, body = _follow(request, what, timeout)
+        status, answer, data = _follow(url, method, body, headers, what, timeout)
     except ValueError as exc:  # unknown url type and friends
         raise Permanent(f"{what} is not a usable URL ({exc.__class__.__name__})") from None
     except TimeoutError:
@@ -88,12 +90,12 @@ def send(request, *, what: str, timeout: float, rejected: str = "the notificatio
     except OSError as exc:
         raise Transient(f"{what} unreachable ({type(exc).__name__}: {exc})") from None
     if 200 <= status < 300:
-        return status, body
+        return status, data
     import io
     import urllib.error
 
-    wait = retry_after(headers.get("Retry-After"))
-    text = (detail or _snippet)(urllib.error.HTTPError(request.full_url, status, "", headers, io.BytesIO(body)))
+    wait = retry_after(answer.get("Retry-After"))
+    text = (detail or _snippet)(urllib.error.HTTPError(url, status, "", answer, io.BytesIO(data)))
     if status in (408, 425, 429) or status >= 500:
         raise Transient(f"{what} answered HTTP {status}{text}", retry_after=wait)
     hint = f" (check {auth_hint})" if status in (401, 403) else ""
@@ -104,7 +106,7 @@ MAX_REDIRECTS = 5
 CREDENTIALS = ("authorization", "cookie", "proxy-authorization")
 
 
-def _follow(request, what: str, timeout: float):
+def _follow(url: str, method: str, body: bytes | None, headers: dict, what: str, timeout: float):
     """(status, headers, body), following redirects the safe way for a POST.
 
     307/308 are followed with the same body (at most 5); 301/302/303 (which would turn the POST into a
@@ -112,13 +114,12 @@ def _follow(request, what: str, timeout: float):
     """
     import urllib.parse
 
-    url, method, body = request.full_url, request.get_method(), request.data
-    headers = dict(request.header_items())
     if body is not None and not any(k.lower() == "content-type" for k in headers):
-        headers["Content-Type"] = "application/x-www-form-urlencoded"  # as urllib would
-    headers.setdefault("User-Agent", USER_AGENT)
+        headers = dict(headers, **{"Content-Type": "application/x-www-form-urlencoded"})  # as urllib would
+    if not any(k.lower() == "user-agent" for k in headers):
+        headers = dict(headers, **{"User-Agent": USER_AGENT})
     for _ in range(MAX_REDIRECTS + 1):
-        status, answer, data = POOL.exchange(url, method, body, headers, timeout)
+        status, answer, data = POOL.round_trip(url, method, body, headers, timeout)
         if status in (301, 302, 303):
             raise Permanent(f"{what} answered HTTP {status} (a redirect); a notification is not re-sent as a "
                             "GET without its body: set the final URL")
@@ -151,7 +152,7 @@ class _Pool:
         self.idle: dict[tuple, list] = {}
         self.lock = threading.Lock()
 
-    def exchange(self, url: str, method: str, body: bytes | None, headers: dict, timeout: float):
+    def round_trip(self, url: str, method: str, body: bytes | None, headers: dict, timeout: float):
         import socket
         import urllib.parse
 

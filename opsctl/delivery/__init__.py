@@ -7,10 +7,10 @@ The interface the rest of opsctl uses:
   outbox row per channel, so the change and the rows that will announce it commit together (or
   not at all). Returns the plan: one entry per routed channel (`id`, `channel`, `status` "queued",
   `until` when quiet hours hold it) plus "skipped" entries for channels that are configured but
-  unusable (with `error`); `row` and `record`: the record's row as this transaction left it and its
-  public JSON, when the caller has them (saves reading and converting it again). purpose: "notify" (first notice), "update" (status change),
+  unusable (with `error`). purpose: "notify" (first notice), "update" (status change),
   "escalation", "reminder", "decision", "digest", "test". The same (event_id, channel) is never
-  queued twice.
+  queued twice. `row` and `record`: the record's row as this transaction left it and its public
+  JSON, when the caller has them (saves reading and converting it again).
 - `send(ctx, plan)` — right after the commit: claim those rows and try them now. Returns
   {"deliveries": [{channel, status[, error, until]}], "gone_dead": [...]}, status one of sent,
   queued (retried later), failed, skipped.
@@ -53,7 +53,7 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
     routes = route(ctx.config, usable, notification, subject=subject, purpose=purpose, at=at, only=channels)
     skipped = [{"id": None, "channel": r.channel.channel, "status": "skipped", "error": r.channel.missing()}
                for r in route(ctx.config, broken, notification, subject=subject, purpose=purpose, at=at,
-                              only=channels)]
+                              only=channels)] if broken else []
     if not routes:
         return skipped
     record = record if record is not None else snapshot(ctx.conn, subject, subject_id, row=row)
@@ -80,8 +80,11 @@ def send(ctx, plan: list[dict]) -> dict:
     from .policy import policy
 
     rules = policy(ctx)
-    token, rows = sending.claim(ctx, rules, ids=ids, limit=len(ids))
-    outcomes = {o["id"]: o for o in sending.process(ctx, rows, token, _channels(ctx, rows), rules)} if rows else {}
+    outcomes = {}
+    for start in range(0, len(ids), BATCH):  # tick may send thousands: a claim (and SQL parameters) per batch
+        token, rows = sending.claim(ctx, rules, ids=ids[start:start + BATCH], limit=BATCH)
+        if rows:
+            outcomes.update((o["id"], o) for o in sending.process(ctx, rows, token, _channels(ctx, rows), rules))
     results = []
     for entry in plan:
         outcome = outcomes.get(entry["id"])
@@ -103,8 +106,10 @@ def drain(ctx, *, limit: int | None = None) -> dict:
 
     rules = policy(ctx)
     tried: dict[int, dict] = {}  # by row: a row given back untried (budget spent) may be sent by a later batch
-    size = rules.concurrency  # one row per sender first, so a concurrent `deliver` shares a small outbox;
-    while limit is None or len(tried) < limit:  # doubling up to BATCH, so a big one costs a claim per BATCH rows
+    # first one row per sender (a concurrent `deliver` shares a small outbox), then doubling up to
+    # BATCH (a big outbox costs a claim, and a round of bookkeeping, per BATCH rows)
+    size = rules.concurrency
+    while limit is None or len(tried) < limit:
         size = size if limit is None else min(size, limit - len(tried))
         token, rows = sending.claim(ctx, rules, ids=None, limit=size)
         if not rows:

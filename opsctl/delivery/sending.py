@@ -141,10 +141,12 @@ def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) ->
 
 def _record(ctx, arrived: list, token: str, rules) -> list[dict]:
     """Write down the outcomes that arrived together, in one transaction (one commit, not one per row)."""
-    at = to_iso(now())
-    plain = [job for job, result in arrived if isinstance(result, Sent)
-             and not (result.remote_id or result.ref or result.cache)]  # most webhooks: nothing to remember
-    rest = [(job, result) for job, result in arrived if not (isinstance(result, Sent) and job in plain)]
+    at, plain, rest = to_iso(now()), [], []
+    for job, result in arrived:
+        if isinstance(result, Sent) and not (result.remote_id or result.ref or result.cache):
+            plain.append(job)  # most webhooks: sent, nothing to remember
+        else:
+            rest.append((job, result))
     with transaction(ctx.conn):
         mine = outbox_table.mark_sent_many(ctx.conn, [job.row["id"] for job in plain], token, at=at)
         outcomes = [{"id": job.row["id"], "channel": job.channel.channel,
@@ -294,7 +296,13 @@ class Senders:
                     self.never.append(todo.get_nowait())
                 except queue.Empty:
                     break
-        return self.never
+        while True:  # taken after the deadline, not started, reported after we stopped listening
+            try:
+                job, outcome = self.done.get_nowait()
+            except queue.Empty:
+                return self.never
+            if outcome is None:
+                self.never.append(job)
 
 
 def _with_retries(job: Job, beat: Heartbeat, deadline: float, rules) -> Sent:
