@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, report  # noqa: E402
+from harness import compare, compiled_copy, report  # noqa: E402
 
 from tests.pg_support import Server  # noqa: E402
 
@@ -86,7 +86,11 @@ def main() -> int:
     try:
         work = Path(tempfile.mkdtemp(prefix="opsctl-bench-pg-"))
         base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NOTION_", "OPSCTL_"))}
-        base["PYTHONPATH"] = str(ROOT)
+        # both checkouts from compiled copies (as installed), like the psycopg floor's own modules
+        code = str(compiled_copy(ROOT, work / "code"))
+        if args.before:
+            args.before = str(compiled_copy(Path(args.before), work / "before"))
+        base["PYTHONPATH"] = code
         url = server.fresh()
         pg_env = dict(base, OPSCTL_HOME=str(work / "pg-home"), OPSCTL_DB=url)
         track = [sys.executable, "-m", "opsctl", "track-error", "--error-type", "system_error", "--service",
@@ -104,7 +108,7 @@ def main() -> int:
             print(f"\n## one track-error while another host holds a write about another problem open ({HOLD:g} s)")
             lone = {"before": medians["opsctl track-error (PostgreSQL, before)"],
                     "this checkout": medians["opsctl track-error (PostgreSQL)"]}
-            for name, root in (("before", args.before), ("this checkout", str(ROOT))):
+            for name, root in (("before", args.before), ("this checkout", code)):
                 held_url = server.fresh()
                 took = statistics.median(beside_an_open_write(dict(pg_env, PYTHONPATH=root, OPSCTL_DB=held_url),
                                                               held_url) for _ in range(3))
@@ -123,7 +127,7 @@ def main() -> int:
             report("track-error on SQLite", medians, next(iter(medians)), {})
 
         print(f"\n## {args.burst} concurrent reports from two hosts (median of {args.rounds} rounds)")
-        checkouts = {"before": args.before, "this checkout": str(ROOT)} if args.before else {"this checkout": str(ROOT)}
+        checkouts = {"before": args.before, "this checkout": code} if args.before else {"this checkout": code}
         one_problem = 0.0
         for distinct in (False, True):
             samples: dict[str, list[float]] = {name: [] for name in checkouts}
