@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 
+from . import kv_table
+
 TICK_KEY = "tick:last_run"
 
 
 def tick_ran(conn: sqlite3.Connection, at: str) -> None:
     """Remember that `opsctl tick` ran at `at` (one small upsert)."""
-    conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)"
-                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                 (TICK_KEY, at, at))
+    kv_table.put(conn, TICK_KEY, at, at=at)
 
 
 def last_tick(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT value FROM kv WHERE key = ?", (TICK_KEY,)).fetchone()
-    return row["value"] if row else None
+    return kv_table.get(conn, TICK_KEY)
 
 
 def outbox_backlog(conn: sqlite3.Connection, older_than: str) -> dict:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from . import dialect
+from . import dialect, kv_table
 
 PENDING = "('queued', 'sending')"
 
@@ -127,14 +127,6 @@ def statuses(conn, ids: list[int]) -> dict[int, str]:
                                                        list(ids))}
 
 
-def has_earlier(conn, row) -> bool:
-    """Did an earlier delivery about the same record go to this channel (a first try may have landed)?"""
-    return conn.execute(
-        "SELECT 1 FROM deliveries WHERE subject = ? AND channel = ? AND id < ?"
-        " AND (subject_id = ? OR (? IS NULL AND subject_id IS NULL)) LIMIT 1",
-        (row["subject"], row["channel"], row["id"], row["subject_id"], row["subject_id"])).fetchone() is not None
-
-
 def mark_sent(conn, row_id: int, token: str, *, at: str, remote_id: str | None, ref: dict | None,
               ref_key: tuple | None, cache: dict | None) -> bool:
     """Record a send; False when the row is no longer ours."""
@@ -148,8 +140,7 @@ def mark_sent(conn, row_id: int, token: str, *, at: str, remote_id: str | None, 
             " ON CONFLICT (subject, subject_id, channel) DO UPDATE SET remote_id = excluded.remote_id,"
             " data = excluded.data", (*ref_key, remote_id or "", json.dumps(ref)))
     for key, value in sorted((cache or {}).items()):  # one order of row locks for every writer
-        conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-                     " SET value = excluded.value, updated_at = excluded.updated_at", (key, value, at))
+        kv_table.put(conn, key, value, at=at)
     return bool(changed)
 
 
@@ -164,14 +155,6 @@ def release(conn, row_id: int, *, status: str, error: str, due: str | None) -> N
     """End our claim: back to `queued` (due again at `due`) or `dead`."""
     conn.execute("UPDATE deliveries SET status = ?, last_error = ?, next_attempt_at = ?, claim_token = NULL,"
                  " claim_owner = NULL, claimed_until = NULL WHERE id = ?", (status, error, due, row_id))
-
-
-def refs(conn, subject: str, subject_id: int | None, channel: str) -> dict | None:
-    if subject_id is None:
-        return None
-    row = conn.execute("SELECT remote_id, data FROM remote_refs WHERE subject = ? AND subject_id = ? AND channel = ?",
-                       (subject, subject_id, channel)).fetchone()
-    return {"remote_id": row["remote_id"], "data": json.loads(row["data"] or "null")} if row else None
 
 
 def cache(conn, prefix: str) -> dict:
@@ -258,7 +241,8 @@ def refs_for(conn, ids: list[int]) -> dict[int, dict]:
 
 
 def with_earlier(conn, ids: list[int]) -> set[int]:
-    """Which of `ids` have an earlier delivery about the same record to the same channel (`has_earlier`)."""
+    """Which of `ids` have an earlier delivery about the same record to the same channel (a first try
+    may have landed)."""
     found = set()
     for part in _chunks(ids):
         marks = ", ".join("?" * len(part))

@@ -43,21 +43,3 @@ def false_positives_by_source(conn: sqlite3.Connection, since: str | None) -> li
         where, params = " AND resolved_at >= ?", [since]
     return conn.execute("SELECT source, COUNT(*) AS n FROM errors WHERE status = 'false_positive'" + where +
                         " GROUP BY source ORDER BY n DESC, source", params).fetchall()
-
-
-def kv_get(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row["value"]
-
-
-def kv_put(conn: sqlite3.Connection, key: str, value: str) -> None:
-    from ..clock import now_iso
-    from . import transaction
-
-    sql = ("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-           " SET value = excluded.value, updated_at = excluded.updated_at")
-    if conn.in_transaction:  # part of the caller's write (e.g. a notice being queued)
-        conn.execute(sql, (key, value, now_iso()))
-        return
-    with transaction(conn):
-        conn.execute(sql, (key, value, now_iso()))

@@ -20,15 +20,16 @@ from contextlib import contextmanager, nullcontext
 
 from ..clock import now_iso
 from ..vocab import ERROR_TYPES
+from . import kv_table
 
 TYPES_KEY = "rollup:errors_by_type"
 RESOLUTIONS_KEY = "rollup:resolution_histogram"
 
 
 def _load(conn: sqlite3.Connection, key: str) -> dict | None:
-    row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+    value = kv_table.get(conn, key)
     try:
-        return json.loads(row["value"]) if row else None
+        return json.loads(value) if value is not None else None
     except ValueError:
         return None
 
@@ -36,9 +37,7 @@ def _load(conn: sqlite3.Connection, key: str) -> dict | None:
 def _save(conn: sqlite3.Connection, key: str, value: dict) -> None:
     """Best effort: a read-only or busy ledger just means the next read counts again."""
     try:
-        conn.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-                     " SET value = excluded.value, updated_at = excluded.updated_at",
-                     (key, json.dumps(value), now_iso()))
+        kv_table.put(conn, key, json.dumps(value), at=now_iso())
     except sqlite3.OperationalError:
         pass
 
