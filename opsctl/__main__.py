@@ -1,3 +1,3 @@
-from opsctl.cli import main
+from opsctl.cli import entry
 
-raise SystemExit(main())
+entry()

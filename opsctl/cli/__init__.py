@@ -1,7 +1,8 @@
 """The `opsctl` command: a thin skin over the library.
 
 `main()` is the one place where errors become a one-line message and an exit
-code (`raw_main` does the work, `main` owns the process-level policy).
+code (`raw_main` does the work, `main` owns the process-level policy); `entry()`
+is the executable: `main()`, then the process ends (see `leave`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,21 @@ def _config_problems(argv: list[str]) -> None:
     config_check.check_once()
     if config_check.record_found() is None:
         return
+
+
+def entry() -> None:
+    """The `opsctl` executable and `python -m opsctl`: run the command, then end the process (see leave)."""
+    # Under notion-client, httpx imports its own command-line tool when click, rich and pygments are
+    # installed (they are, with typer), and httpcore imports trio when it is installed, to offer trio
+    # async support: together more than a Notion notification's whole send, for code this process never
+    # runs (the CLI sends synchronously). Marked absent, both packages take the path they take when
+    # those are not installed.
+    for unused in ("httpx._main", "trio"):
+        sys.modules.setdefault(unused, None)
+    code = main()
+    from .leave import leave
+
+    leave(code)
 
 
 def main(argv: list[str] | None = None) -> int:

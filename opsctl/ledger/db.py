@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,19 +58,33 @@ class SqliteConnection(sqlite3.Connection):
         return [row[1] for row in self.execute(f'PRAGMA table_info("{table}")')]
 
 
+_OPEN: weakref.WeakSet = weakref.WeakSet()  # for close_all: the connections not yet garbage
+
+
 def connect(where) -> SqliteConnection:
     """Open (creating and migrating as needed) the ledger: a Settings, a path or a postgresql:// URL."""
     target = target_of(where)
     if is_postgres(target):
         from . import pg
 
-        return pg.connect(target)
-    path = Path(target)
-    previous = private_umask()  # the ledger, -wal, -shm and lock files are born 0600
-    try:
-        return _open(path)
-    finally:
-        os.umask(previous)
+        conn = pg.connect(target)
+    else:
+        previous = private_umask()  # the ledger, -wal, -shm and lock files are born 0600
+        try:
+            conn = _open(Path(target))
+        finally:
+            os.umask(previous)
+    _OPEN.add(conn)
+    return conn
+
+
+def close_all() -> None:
+    """Close every ledger connection still open (the CLI's exit, which skips the interpreter's teardown)."""
+    for conn in list(_OPEN):
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing at exit: nothing left to tell
+            pass
 
 
 def _open(path: Path) -> SqliteConnection:
