@@ -1,6 +1,6 @@
 """Issue #3 delivery targets, measured side by side on loopback fakes.
 
-  python bench/bench_delivery.py [--runs 15] [--processes 50]
+  python bench/bench_delivery.py [--runs 15] [--processes 50] [--apprise VERSION ...]
 
 1. `opsctl notify-error` delivering to Slack (Web API), Notion and the notify_user hook (a command)
    ≤ 0.5 × `apprise -b "…" json://127.0.0.1:PORT/` sending one notification to a loopback endpoint;
@@ -9,7 +9,11 @@
 2. N concurrent `notify-error` processes with distinct errors: all recorded, all delivered
    (inline or by one `opsctl deliver` afterwards), each message exactly once, no "database is locked".
 
-The fakes are the test suite's (tests/fakes); apprise is installed with pip if it is missing.
+The fakes are the test suite's (tests/fakes). apprise is the installed one (installed with pip if
+missing); `--apprise 1.9.0 2.3.0` times those versions instead, each installed in its own folder,
+side by side in the same run (apprise 2.x imports every plugin and is several times slower than
+1.9: the version matters). opsctl runs from a compiled copy of the package, as `pip install`
+leaves it (see harness.compiled_copy), like apprise and the channels' client libraries.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
-from harness import opsctl_command  # noqa: E402
+from harness import compiled_copy, opsctl_command  # noqa: E402
 
 
 def apprise_command() -> list[str]:
@@ -37,6 +41,15 @@ def apprise_command() -> list[str]:
         print("installing apprise for the baseline (pip install apprise)…", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "apprise"], check=True)
     return [str(script)] if script.exists() else [shutil.which("apprise")]
+
+
+def apprise_version_command(version: str, work: Path) -> tuple[list[str], str]:
+    """(argv, PYTHONPATH) of apprise==version installed in a folder of its own."""
+    folder = work / f"apprise-{version}"
+    if not (folder / "apprise").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
+                        str(folder), f"apprise=={version}"], check=True)
+    return [sys.executable, "-c", "import sys; from apprise.cli import main; sys.exit(main())"], str(folder)
 
 
 def start_fakes(work: Path):
@@ -56,8 +69,11 @@ def start_fakes(work: Path):
     return slack, notion, hook, env, hook_log
 
 
+OPSCTL: list[str] = []  # how opsctl is run: set by main() (a compiled copy), else the installed command
+
+
 def notify_argv(n: int, tag: str = "bench") -> list[str]:
-    return opsctl_command() + ["notify-error", "--type", "api_limit", "--service", f"{tag}-service-{n}",
+    return (OPSCTL or opsctl_command()) + ["notify-error", "--type", "api_limit", "--service", f"{tag}-service-{n}",
                                "--details", "Free tier limit reached (1000/1000 requests)", "--impact", "blocking",
                                "--options", "New API key", "Upgrade account", "Switch to alternative scraper",
                                "--json"]
@@ -65,21 +81,21 @@ def notify_argv(n: int, tag: str = "bench") -> list[str]:
 
 def timed(argv: list[str], env: dict) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=env.get("OPSCTL_HOME", "/"))
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {argv}\n{proc.stderr[-2000:]}")
     return elapsed, proc.stdout
 
 
-def side_by_side(runs: int, env: dict, hook_url: str) -> dict:
-    apprise = apprise_command() + ["-b", "Scraper API: free tier limit reached (1000/1000 requests)",
-                                   hook_url.replace("http://", "json://")]
-    samples: dict[str, list[float]] = {"apprise": [], "opsctl": []}
+def side_by_side(runs: int, env: dict, hook_url: str, baselines: dict[str, tuple[list[str], dict]]) -> dict:
+    body = ["-b", "Scraper API: free tier limit reached (1000/1000 requests)", hook_url.replace("http://", "json://")]
+    samples: dict[str, list[float]] = {name: [] for name in baselines} | {"opsctl": []}
     for n in range(runs + 2):  # two warm-up rounds
-        took, _ = timed(apprise, env)
-        if n >= 2:
-            samples["apprise"].append(took)
+        for name, (argv, apprise_env) in baselines.items():
+            took, _ = timed(argv + body, apprise_env)
+            if n >= 2:
+                samples[name].append(took)
         took, out = timed(notify_argv(n), env)
         statuses = {d["channel"]: d["status"] for d in json.loads(out)["deliveries"]}
         if statuses != {"slack": "sent", "notion": "sent", "notify_user": "sent"}:
@@ -93,7 +109,7 @@ def concurrent(count: int, env: dict, slack, notion) -> dict:
     before_msgs, before_pages = len(slack.messages), len(notion.pages)
     started = time.perf_counter()
     procs = [subprocess.Popen(notify_argv(n, "burst"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for n in range(count)]
+                              text=True, cwd=env["OPSCTL_HOME"]) for n in range(count)]
     outs = [p.communicate() + (p.returncode,) for p in procs]
     wall = time.perf_counter() - started
     locked = sum("database is locked" in (out + err) for out, err, _ in outs)
@@ -103,10 +119,10 @@ def concurrent(count: int, env: dict, slack, notion) -> dict:
 
     # what did not fit the budget on a saturated machine is queued; deliver it as cron would, later
     later = (datetime.now(timezone.utc) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    drained = json.loads(subprocess.run(opsctl_command() + ["deliver", "--json"], env=dict(env, OPSCTL_NOW=later),
-                                        capture_output=True, text=True).stdout)
-    listed = json.loads(subprocess.run(opsctl_command() + ["errors", "list", "--limit", "0", "--json"], env=env, capture_output=True,
-                                       text=True).stdout)
+    drained = json.loads(subprocess.run((OPSCTL or opsctl_command()) + ["deliver", "--json"], env=dict(env, OPSCTL_NOW=later),
+                                        capture_output=True, text=True, cwd=env["OPSCTL_HOME"]).stdout)
+    listed = json.loads(subprocess.run((OPSCTL or opsctl_command()) + ["errors", "list", "--limit", "0", "--json"], env=env, capture_output=True,
+                                       text=True, cwd=env["OPSCTL_HOME"]).stdout)
     burst_ids = {e["id"] for e in listed["errors"] if e["service"].startswith("burst-")}
     slack_ids = Counter(json.dumps(m.blocks).split("*ID:*\\n")[1].split('"')[0]
                         for m in slack.messages[before_msgs:])
@@ -121,16 +137,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--processes", type=int, default=50)
+    parser.add_argument("--apprise", nargs="+", metavar="VERSION", help="apprise versions to time (default: the installed one)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="opsctl-bench-delivery-"))
     slack, notion, hook, env, hook_log = start_fakes(work)
+    OPSCTL[:] = [sys.executable, "-m", "opsctl"]
+    env["PYTHONPATH"] = str(compiled_copy(ROOT, work / "code"))
+    (work / "home").mkdir(exist_ok=True)  # the working folder of every run (`-m opsctl` must not find this checkout)
+    if args.apprise:
+        baselines = {}
+        for version in args.apprise:
+            argv, path = apprise_version_command(version, work)
+            baselines[f"apprise {version}"] = (argv, dict(env, PYTHONPATH=path))
+    else:
+        baselines = {"apprise": (apprise_command(), {k: v for k, v in env.items() if k != "PYTHONPATH"})}
     try:
-        medians = side_by_side(args.runs, env, hook.hook_url)
-        ratio = medians["opsctl"] / medians["apprise"]
+        medians = side_by_side(args.runs, env, hook.hook_url, baselines)
         print("\n## opsctl notify-error → Slack + Notion + notify_user hook vs apprise → one json:// endpoint")
-        print(f"  apprise -b … json://127.0.0.1:{hook.port}/hook     median {medians['apprise'] * 1000:8.1f} ms")
-        print(f"  opsctl notify-error (3 channels, all sent)      median {medians['opsctl'] * 1000:8.1f} ms"
-              f"   ratio {ratio:4.2f}×  (target ≤ 0.5×: {'PASS' if ratio <= 0.5 else 'FAIL'})")
+        ratio = 0.0
+        for name in baselines:
+            print(f"  {name + ' -b … json://…/hook':<46} median {medians[name] * 1000:8.1f} ms")
+        for name in baselines:
+            ratio = max(ratio, medians["opsctl"] / medians[name])
+            print(f"  opsctl notify-error (3 channels, all sent)     median {medians['opsctl'] * 1000:8.1f} ms"
+                  f"   {medians['opsctl'] / medians[name]:4.2f}× {name}  (target ≤ 0.5×: "
+                  f"{'PASS' if medians['opsctl'] / medians[name] <= 0.5 else 'FAIL'})")
         calls = hook_log.read_text().count('"kind"')
         print(f"  runs: {args.runs} each, interleaved; notify_user hook calls: {calls}")
         burst = concurrent(args.processes, env, slack, notion)

@@ -97,6 +97,7 @@ class Channel:
     requires: ClassVar[tuple[tuple[str, ...], ...]] = ()
     subjects: ClassVar[tuple[str, ...] | None] = None  # None: every subject but improvements
     purposes: ClassVar[tuple[str, ...] | None] = None  # None: every purpose
+    client_library: ClassVar[str | None] = None  # the package a send imports, when heavy (see delivery/forked.py)
 
     def __init__(self, channel: str, values: dict[str, str], sources: dict[str, str], options: dict):
         self.channel = channel  # this instance's name, as shown in deliveries

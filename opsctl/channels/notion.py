@@ -18,6 +18,7 @@ SUBJECTS = {"error": ("errors_db", "Error ID"), "request": ("requests_db", "Requ
 
 class NotionChannel(Channel):
     name = "notion"
+    client_library = "notion_client"
     description = "Notion: a page per error / request / improvement in their databases"
     settings = {
         "token": Setting("NOTION_TOKEN", secret=True),

@@ -20,6 +20,7 @@ THREADED = ("update", "escalation", "reminder", "decision")
 
 class SlackChannel(Channel):
     name = "slack"
+    client_library = "slack_sdk"
     description = "Slack: chat.postMessage with Block Kit (bot token) or an incoming webhook"
     settings = {
         "token": Setting("SLACK_BOT_TOKEN", secret=True),

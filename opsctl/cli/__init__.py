@@ -69,6 +69,9 @@ def entry() -> None:
     # those are not installed.
     for unused in ("httpx._main", "trio"):
         sys.modules.setdefault(unused, None)
+    from .. import executable
+
+    executable.RUNNING = True
     code = main()
     from .leave import leave
 

@@ -117,16 +117,35 @@ def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) ->
     jobs = [Job(row, channel, out, token) for (row, channel), out in zip(ready, outgoings(ctx.conn, ready))]
     held = outbox_table.holding(ctx.conn, [job.row["id"] for job in jobs], token)  # right before the network
     jobs = [job for job in jobs if job.row["id"] in held]
-    beat = Heartbeat(ctx, [job.row["id"] for job in jobs], token, rules)
+    from . import forked
+
+    children, jobs = forked.start(jobs, rules)  # none unless two heavy client libraries are due at once
+    return outcomes + send_jobs(ctx, jobs, token, rules, children)
+
+
+def send_jobs(ctx, jobs: list[Job], token: str, rules, children: list | None = None) -> list[dict]:
+    """Send claimed, held jobs (and record what forked `children` send), each outcome as it arrives."""
+    from . import forked
+
+    children = children or []
+    outcomes: list[dict] = []
+    everything = jobs + [job for child in children for job in child.jobs]
+    beat = Heartbeat(ctx, [job.row["id"] for job in everything], token, rules)  # the children's claims too
     senders = Senders(jobs, beat, rules)
+    never: set[int] = set()
     try:
         for arrived in senders.results():
             outcomes += _record(ctx, arrived, token, rules)
             for job, _ in arrived:
                 beat.done(job.row["id"])
+        for child in children:
+            arrived, untried = forked.collect(child, senders.deadline + GRACE)
+            if arrived:
+                outcomes += _record(ctx, arrived, token, rules)
+            never.update(job.row["id"] for job in untried)
     finally:
         beat.stop()
-        never = {job.row["id"] for job in senders.stop()}  # the budget ran out before these were started
+        never.update(job.row["id"] for job in senders.stop())  # the budget ran out before these were started
         if never:
             with transaction(ctx.conn):
                 outbox_table.unclaim(ctx.conn, sorted(never), token, at=to_iso(now()))
@@ -135,7 +154,7 @@ def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) ->
                   "error": "not tried: the time budget ran out first; `opsctl deliver` will send it"
                   if job.row["id"] in never else
                   "still sending when the time budget ran out; `opsctl deliver` will finish it"}
-                 for job in jobs if job.row["id"] not in seen]
+                 for job in everything if job.row["id"] not in seen]
     return outcomes
 
 

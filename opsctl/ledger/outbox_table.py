@@ -274,3 +274,4 @@ def mark_sent_many(conn, ids: list[int], token: str, *, at: str) -> set[int]:
             " claim_owner = NULL, claimed_until = NULL, next_attempt_at = NULL"
             f" WHERE id IN ({marks}) AND claim_token = ? RETURNING id", (at, *part, token)))
     return mine
+

@@ -1,0 +1,99 @@
+"""Slack and Notion due together: the executable sends one of them from a forked child (delivery/forked.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+from tests.conftest import REPO
+from tests.delivery_support import hook, notion_env, pages_in, slack_env  # noqa: F401
+
+# the executable, run the way agents run it, telling on stderr at its very end which clients it imported
+EXECUTABLE = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write(
+    f"\\nimported: slack_sdk={'slack_sdk' in sys.modules} notion_client={'notion_client' in sys.modules}"))
+sys.argv = ['opsctl', *sys.argv[1:]]
+from opsctl.cli import entry
+entry()
+"""
+
+
+def executable(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", EXECUTABLE, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def notify(cwd, *extra: str) -> tuple[dict, str]:
+    proc = executable("notify-error", "--type", "api_limit", "--service", "Scraper API", "--impact", "blocking",
+                      "--json", *extra, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), proc.stderr
+
+
+def statuses(result: dict) -> dict:
+    return {d["channel"]: d["status"] for d in result["deliveries"]}
+
+
+def rows(home) -> dict:
+    conn = sqlite3.connect(home / "ledger.db")
+    found = {channel: (status, claim) for channel, status, claim in
+             conn.execute("SELECT channel, status, claim_token FROM deliveries")}
+    conn.close()
+    return found
+
+
+def test_notion_is_sent_by_a_child_while_this_process_sends_slack(slack_env, notion_env, hook, tmp_path,
+                                                                  isolated_home):
+    result, told = notify(tmp_path)
+    assert statuses(result) == {"notify_user": "sent", "slack": "sent", "notion": "sent"}
+    assert told.endswith("imported: slack_sdk=True notion_client=False")  # Notion went out from elsewhere
+    assert len(slack_env.messages) == 1 and len(pages_in(notion_env, "errors")) == 1
+    assert rows(isolated_home) == {"notify_user": ("sent", None), "slack": ("sent", None), "notion": ("sent", None)}
+
+    # the child's answer (the page id) was recorded: the resolution edits that page, no second one
+    proc = executable("update-error", "--error-id", result["id"], "--status", "resolved", "--solution", "new key",
+                      "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert statuses(json.loads(proc.stdout))["notion"] == "sent"
+    [page] = pages_in(notion_env, "errors")
+    assert notion_env.prop(page["id"], "Status") == "resolved"
+
+
+def test_a_transient_failure_is_retried_in_the_child(slack_env, notion_env, hook, tmp_path):
+    notion_env.fail_next("pages.create", 503)
+    result, told = notify(tmp_path)
+    assert statuses(result)["notion"] == "sent"
+    assert told.endswith("notion_client=False")
+    assert len(notion_env.calls("pages.create")) == 2 and len(pages_in(notion_env, "errors")) == 1
+
+
+def test_a_permanent_failure_in_the_child_is_recorded_like_any_other(slack_env, notion_env, hook, tmp_path,
+                                                                     isolated_home):
+    notion_env.fail_next("pages.create", 400, code="validation_error", message="Status is not a property")
+    result, told = notify(tmp_path)
+    assert told.endswith("notion_client=False")
+    notion = next(d for d in result["deliveries"] if d["channel"] == "notion")
+    assert notion["status"] == "failed" and "Status is not a property" in notion["error"]
+    assert statuses(result)["slack"] == "sent"
+    assert rows(isolated_home)["notion"] == ("dead", None)
+
+
+def test_one_heavy_library_due_is_sent_here(notion_env, tmp_path):
+    result, told = notify(tmp_path)
+    assert statuses(result) == {"notion": "sent"}
+    assert told.endswith("notion_client=True")  # nothing to import side by side: no child
+
+
+def test_a_python_caller_never_forks(slack_env, notion_env, hook, monkeypatch):
+    import opsctl
+
+    def refuse():
+        raise AssertionError("the library forked its caller's process")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    result = opsctl.notify_error(type="api_limit", service="Scraper API", impact="blocking")
+    assert statuses(result) == {"notify_user": "sent", "slack": "sent", "notion": "sent"}
