@@ -97,3 +97,37 @@ def test_a_python_caller_never_forks(slack_env, notion_env, hook, monkeypatch):
     monkeypatch.setattr(os, "fork", refuse)
     result = opsctl.notify_error(type="api_limit", service="Scraper API", impact="blocking")
     assert statuses(result) == {"notify_user": "sent", "slack": "sent", "notion": "sent"}
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(p) for p in f.read().split()]
+    return found
+
+
+def test_a_child_dies_with_its_parent_and_the_next_deliver_sends_once(slack_env, notion_env, hook, tmp_path,
+                                                                       isolated_home):
+    import signal
+
+    from tests.support import wait_for
+
+    notion_env.hang_next("pages.create")  # the child's request never gets an answer
+    parent = subprocess.Popen([sys.executable, "-c", EXECUTABLE, "notify-error", "--type", "api_limit", "--service",
+                               "Scraper API", "--impact", "blocking", "--json"], cwd=tmp_path,
+                              env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    wait_for(lambda: notion_env.calls("pages.create"))  # the child is mid-send
+    [child] = [pid for pid in _children(parent.pid) if "opsctl" in open(f"/proc/{pid}/cmdline").read()]
+    parent.send_signal(signal.SIGKILL)
+    parent.communicate()
+    wait_for(lambda: not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z")
+    assert rows(isolated_home)["notion"][0] == "sending"  # claimed by a process that is gone
+
+    later = "2099-01-01T00:00:00Z"  # past every backoff
+    proc = subprocess.run([sys.executable, "-m", "opsctl", "deliver", "--json"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO), OPSCTL_NOW=later))
+    assert proc.returncode == 0, proc.stderr
+    assert rows(isolated_home)["notion"] == ("sent", None)
+    assert len(pages_in(notion_env, "errors")) == 1  # taken over and sent once; the dead child sent nothing more

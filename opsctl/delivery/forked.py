@@ -8,14 +8,16 @@ but the first library's are sent by a child per library. Only the `opsctl` execu
 copies locks, not the threads holding them).
 
 The child only sends: it never opens the ledger (SQLite's locks are per process, and a child
-would inherit the parent's view of them). It reports each outcome on a pipe; the parent, which
-keeps the claims and renews their lease meanwhile, records them like its own threads' outcomes.
-A child retries only while its parent lives (the claim is the parent's), and stops at the same
-deadline, so it cannot send on a claim someone else has taken over.
+would inherit the parent's view of them). It reports each outcome on a pipe as it arrives; a
+thread of the parent, which keeps the claims and renews their lease meanwhile, hands it to the
+same recording as its own senders' outcomes. The child tries only while its parent lives (the
+claim is the parent's: when it dies, the next `opsctl deliver` takes the rows over) and stops at
+the same deadline.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import select
@@ -24,6 +26,8 @@ import threading
 import time
 
 from ..channels.base import DeliveryError, Permanent, Sent, Transient
+
+LOST = "the forked sender ended without reporting (the outcome is unknown)"
 
 
 class Child:
@@ -66,8 +70,10 @@ def start(jobs: list, rules) -> tuple[list[Child], list]:
 
 
 class _ParentAlive:
-    """What a child's sender asks before a retry instead of the ledger: the claim is the parent's and holds
+    """What a child's sender asks before each try instead of the ledger: the claim is the parent's and holds
     while the parent lives (it renews the lease); once it is gone, the next `opsctl deliver` may take over."""
+
+    ask_first = True  # also before the first try: the parent may have died while this child was importing
 
     def __init__(self, parent: int):
         self.parent = parent
@@ -79,45 +85,73 @@ class _ParentAlive:
 def _child(jobs: list, rules, pipe: int, parent: int) -> None:
     code = 1
     try:
+        _die_with(parent)
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # never hold the caller's pipes open
             os.dup2(devnull, fd)
         from .sending import Senders
 
+        for library in {job.channel.client_library for job in jobs}:  # the long part, before asking the parent
+            try:
+                importlib.import_module(library)
+            except ImportError:
+                pass  # the send says what is missing
         senders = Senders(jobs, _ParentAlive(parent), rules)
-        report = [{"id": job.row["id"], **_encode(result)} for arrived in senders.results() for job, result in arrived]
-        report += [{"id": job.row["id"], "never": True} for job in senders.stop()]
-        data = json.dumps(report).encode()
-        while data:
-            data = data[os.write(pipe, data):]
+        for arrived in senders.results():  # each outcome reported as it arrives: the parent records it at once
+            _report(pipe, [{"id": job.row["id"], **_encode(result)} for job, result in arrived])
+        _report(pipe, [{"id": job.row["id"], "never": True} for job in senders.stop()])
         code = 0
     finally:
         os._exit(code)  # nothing of the parent's (exit handlers, buffered output, connections) runs here
 
 
-def collect(child: Child, deadline: float) -> tuple[list[tuple], list]:
-    """(the (job, Sent | DeliveryError) pairs the child reported, the jobs it never started), waiting for it
-    until `deadline` (monotonic). Jobs in neither are still being sent (or the child died)."""
-    data = _read_until_eof(child.pipe, deadline)
-    os.close(child.pipe)
+def _die_with(parent: int) -> None:
+    """Where the kernel offers it (Linux), end with the parent, as its sender threads would: a parent killed
+    mid-send must not leave a child finishing a send nobody will record (the rows get sent again)."""
     try:
-        os.waitpid(child.pid, os.WNOHANG)  # reaped now if it has ended; else by init once we exit
-    except ChildProcessError:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):  # no prctl here: the parent is asked before each try instead
         pass
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def _report(pipe: int, entries: list[dict]) -> None:
+    data = b"".join(json.dumps(entry).encode() + b"\n" for entry in entries)
+    while data:
+        data = data[os.write(pipe, data):]
+
+
+def follow(child: Child, done, deadline: float) -> None:
+    """In the parent: put what the child reports on `done` as (job, Sent | DeliveryError | None for never
+    started), until it ends or `deadline` (monotonic) passes. A child that ended without reporting a
+    job leaves its outcome unknown: a transient failure, tried again later."""
+    jobs = {job.row["id"]: job for job in child.jobs}
+    pending = b""
     try:
-        report = {entry["id"]: entry for entry in json.loads(data)} if data else {}
-    except (ValueError, TypeError, KeyError):
-        report = {}
-    arrived, never = [], []
-    for job in child.jobs:
-        entry = report.get(job.row["id"])
-        if entry is None:
-            continue
-        if entry.get("never"):
-            never.append(job)
-        else:
-            arrived.append((job, _decode(entry)))
-    return arrived, never
+        while jobs:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([child.pipe], [], [], left)[0]:
+                return  # still sending when the budget ended: its rows stay claimed
+            chunk = os.read(child.pipe, 65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                entry = json.loads(line)
+                job = jobs.pop(entry["id"], None)
+                if job is not None:
+                    done.put((job, None if entry.get("never") else _decode(entry)))
+        for job in jobs.values():
+            done.put((job, Transient(f"{job.channel.channel}: {LOST}", later_only=True)))
+    finally:
+        os.close(child.pipe)
+        try:
+            os.waitpid(child.pid, os.WNOHANG)  # reaped now if it has ended; else by init once we exit
+        except ChildProcessError:
+            pass
 
 
 def _encode(result) -> dict:
@@ -133,14 +167,3 @@ def _decode(entry: dict) -> Sent | DeliveryError:
     kind = Transient if entry.get("transient") else Permanent
     return kind(entry["error"], retry_after=entry.get("retry_after"), later_only=bool(entry.get("later_only")))
 
-
-def _read_until_eof(fd: int, deadline: float) -> bytes:
-    chunks = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            return b""  # not done in time
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)

@@ -120,32 +120,17 @@ def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) ->
     from . import forked
 
     children, jobs = forked.start(jobs, rules)  # none unless two heavy client libraries are due at once
-    return outcomes + send_jobs(ctx, jobs, token, rules, children)
-
-
-def send_jobs(ctx, jobs: list[Job], token: str, rules, children: list | None = None) -> list[dict]:
-    """Send claimed, held jobs (and record what forked `children` send), each outcome as it arrives."""
-    from . import forked
-
-    children = children or []
-    outcomes: list[dict] = []
     everything = jobs + [job for child in children for job in child.jobs]
     beat = Heartbeat(ctx, [job.row["id"] for job in everything], token, rules)  # the children's claims too
-    senders = Senders(jobs, beat, rules)
-    never: set[int] = set()
+    senders = Senders(jobs, beat, rules, children)
     try:
         for arrived in senders.results():
             outcomes += _record(ctx, arrived, token, rules)
             for job, _ in arrived:
                 beat.done(job.row["id"])
-        for child in children:
-            arrived, untried = forked.collect(child, senders.deadline + GRACE)
-            if arrived:
-                outcomes += _record(ctx, arrived, token, rules)
-            never.update(job.row["id"] for job in untried)
     finally:
         beat.stop()
-        never.update(job.row["id"] for job in senders.stop())  # the budget ran out before these were started
+        never = {job.row["id"] for job in senders.stop()}  # the budget ran out before these were started
         if never:
             with transaction(ctx.conn):
                 outbox_table.unclaim(ctx.conn, sorted(never), token, at=to_iso(now()))
@@ -199,11 +184,14 @@ def _failed(conn, row_id: int, name: str, token: str, exc: DeliveryError, rules,
 
 
 class Heartbeat:
-    """Renews the lease of the claims in flight, and answers "is this claim still ours?" for the senders.
+    """Renews the lease of the claims in flight, and answers "is this claim still ours?" for the senders
+    (before each retry: the first try follows the check made right before the network, `holding`).
 
     SQLite connections belong to one thread: the heartbeat and each sender thread open their own,
     on first use (a send that succeeds at its first try never opens one).
     """
+
+    ask_first = False
 
     def __init__(self, ctx, ids: list[int], token: str, rules):
         self.settings, self.token, self.rules = ctx.settings, token, rules
@@ -253,10 +241,10 @@ class Senders:
     of its channel until none is left, so one slow or failing channel never holds up another. HTTP
     channels reuse their keep-alive connections across jobs (opsctl.channels.http)."""
 
-    def __init__(self, jobs: list[Job], beat: Heartbeat, rules):
+    def __init__(self, jobs: list[Job], beat: Heartbeat, rules, children=()):
         self.beat, self.rules = beat, rules
         self.deadline = time.monotonic() + rules.budget
-        self.waiting = len(jobs)
+        self.waiting = len(jobs) + sum(len(child.jobs) for child in children)
         self.done: queue.SimpleQueue = queue.SimpleQueue()
         self.todo: dict[str, queue.SimpleQueue] = {}
         self.never: list[Job] = []
@@ -266,6 +254,12 @@ class Senders:
         for name, todo in self.todo.items():
             for _ in range(min(max(1, rules.concurrency), todo.qsize())):
                 threading.Thread(target=self._work, args=(todo,), name=f"opsctl-send-{name}", daemon=True).start()
+        if children:
+            from .forked import follow
+
+            for child in children:  # what a forked child reports joins the threads' outcomes
+                threading.Thread(target=follow, args=(child, self.done, self.deadline + GRACE), daemon=True,
+                                 name="opsctl-forked").start()
 
     def _work(self, todo: queue.SimpleQueue) -> None:
         while True:
@@ -330,7 +324,7 @@ def _with_retries(job: Job, beat: Heartbeat, deadline: float, rules) -> Sent:
         left = deadline - time.monotonic()
         if left < 0.2:
             raise Transient(f"{job.channel.channel}: no time left in this run")
-        if number > 1 and not beat.holds(job.row["id"]):  # the claim moved on: never send on it
+        if (number > 1 or beat.ask_first) and not beat.holds(job.row["id"]):  # the claim moved on: never send on it
             raise Transient(f"{job.channel.channel}: claim taken over by another process")
         job.out.tried += 1
         try:
