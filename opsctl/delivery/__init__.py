@@ -39,10 +39,9 @@ BATCH = 200  # rows `drain` claims at once: a claim, and its bookkeeping, per ba
 def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
             channels: list[str] | None = None, row=None, record: dict | None = None, batch=None) -> list[dict]:
     from ..people.announce import prepare  # silences, snoozes, priority, alert rules' channel (issue 12)
-    from .subjects import snapshot
 
-    configured = registry.configured(ctx, include_unusable=True)
-    if not configured:
+    usable, broken = _usable_and_broken(ctx) if batch is None else batch.once("channels", _usable_and_broken, ctx)
+    if not usable and not broken:
         return []
     at = now() if batch is None else batch.at
     notification, held = prepare(ctx, notification, subject, subject_id, purpose, row=row,
@@ -50,15 +49,16 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
                                  at=None if batch is None else batch.at_iso)
     if held is not None:
         return [dict(entry, id=None) for entry in held]
-    usable = [c for c in configured if c.missing() is None]
-    broken = [c for c in configured if c.missing() is not None]
     routes = route(ctx.config, usable, notification, subject=subject, purpose=purpose, at=at, only=channels)
     skipped = [{"id": None, "channel": r.channel.channel, "status": "skipped", "error": r.channel.missing()}
                for r in route(ctx.config, broken, notification, subject=subject, purpose=purpose, at=at,
                               only=channels)] if broken else []
     if not routes:
         return skipped
-    record = record if record is not None else snapshot(ctx.conn, subject, subject_id, row=row)
+    if record is None:
+        from .subjects import snapshot
+
+        record = snapshot(ctx.conn, subject, subject_id, row=row)
     body = notification.payload()
     queued_at = to_iso(at) if batch is None else batch.at_iso
     if batch is not None:
@@ -67,7 +67,7 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
     for r in routes:
         delivery = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "channel": r.channel.channel,
                     "purpose": purpose, "payload": {"notification": body, "record": record, "mention": r.mention}}
-        due = to_iso(r.defer_until) if r.defer_until else queued_at
+        due = queued_at if not r.defer_until else to_iso(r.defer_until) if batch is None else batch.iso(r.defer_until)
         entry = {"id": None, "channel": r.channel.channel, "status": "queued"}
         if batch is not None and event_id is not None:
             batch.add(delivery, due, entry)  # its id comes with batch.write()
@@ -77,6 +77,12 @@ def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id
             entry["until"] = due
         plan.append(entry)
     return plan + skipped
+
+
+def _usable_and_broken(ctx) -> tuple[list, list]:
+    """The configured channels: those that can send, and those whose settings are missing."""
+    configured = registry.configured(ctx, include_unusable=True)
+    return [c for c in configured if c.missing() is None], [c for c in configured if c.missing() is not None]
 
 
 def send(ctx, plan: list[dict]) -> dict:

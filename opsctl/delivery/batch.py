@@ -22,12 +22,26 @@ class Batch:
         self._rows: list[tuple[dict, str]] = []  # (delivery, due), in the order enqueue planned them
         self._entries: list[dict] = []  # the plan entries whose `id` the write fills in
         self._bodies: dict[int, tuple] = {}
+        self._once: dict = {}
+        self._iso: dict = {}
 
     def silences(self, conn) -> list:
         """The silences in force at the batch's time, read once (nothing else writes them in this transaction)."""
         if self._silences is None:
             self._silences = silences_table.active(conn, self.at_iso)
         return self._silences
+
+    def once(self, key: str, make, *args):
+        """`make(*args)`, computed for the first notice of the batch and kept for the others."""
+        if key not in self._once:
+            self._once[key] = make(*args)
+        return self._once[key]
+
+    def iso(self, moment: datetime) -> str:
+        """`to_iso(moment)`; the notices of a batch share a few moments (the end of quiet hours)."""
+        if (text := self._iso.get(moment)) is None:
+            text = self._iso[moment] = to_iso(moment)
+        return text
 
     def add(self, delivery: dict, due: str, entry: dict) -> None:
         self._rows.append((delivery, due))

@@ -119,36 +119,40 @@ def _plan(row, at_moment, policy, timers: dict) -> dict:
 
 
 def _claim_all(ctx, plans: list[dict], at: str) -> list[dict]:
-    """The plans whose rows this tick claimed, each with its event (escalations and reminders: one INSERT
-    per batch of them, written after the claims)."""
-    claimed = [plan for plan in plans if _claim(ctx, plan, at)]
-    noticed = [plan for plan in claimed if plan["kind"] not in ("stale", "notice")]
+    """The plans whose rows this tick claimed (compare-and-set on each row as read; escalations and
+    reminders one UPDATE per batch of them, then their events one INSERT per batch), in due order."""
+    due = [plan for plan in plans if plan["kind"] not in ("stale", "notice")]
+    rows = errors_table.claim_escalations(ctx.conn, [
+        (plan["row"]["id"], plan["due_at"], plan["row"]["escalations"], plan["next_at"]) for plan in due], at=at)
+    noticed = []
+    for plan in due:
+        if (claimed := rows.get(plan["row"]["id"])) is not None:
+            plan["claimed"] = claimed
+            noticed.append(plan)
+    taken = {id(plan) for plan in noticed}
     ids = add_events(ctx.conn, "error", [{"subject_id": plan["row"]["id"], "action": plan["kind"], "data": {
         "level": plan["level"], "due_at": plan["due_at"], "catch_up": plan["catch_up"],
         "late_seconds": plan["late_seconds"], "next_at": plan["next_at"]}} for plan in noticed],
         at=at, actor="opsctl tick")
     for plan, event_id in zip(noticed, ids):
         plan["event_id"] = event_id
-    return claimed
+    taken.update(id(plan) for plan in plans if plan["kind"] in ("stale", "notice") and _claim(ctx, plan, at))
+    return [plan for plan in plans if id(plan) in taken]
 
 
 def _claim(ctx, plan: dict, at: str) -> bool:
-    """Compare-and-set on the row as read; through the one writer of error state. The event of an
-    escalation or reminder is `_claim_all`'s."""
+    """A stale timer or a first notice: compare-and-set on the row as read, through the one writer of
+    error state."""
     row, kind = plan["row"], plan["kind"]
     if kind == "stale":
         return errors_table.clear_timer(ctx.conn, row["id"], row["next_escalation_at"])
-    if kind == "notice":
-        claimed = errors_table.claim_first_notice(ctx.conn, row["id"], due_at=row["next_escalation_at"])
-        if claimed is None:
-            return False
-        plan["event_id"] = lifecycle.set_status(ctx, claimed, "escalated", at, actor="opsctl tick",
-                                                note="the remediation did not report back in time; user notified")
-        plan["claimed"] = errors_table.get(ctx.conn, row["id"])
-        return True
-    plan["claimed"] = errors_table.claim_escalation(ctx.conn, row["id"], due_at=row["next_escalation_at"],
-                                                    escalations=row["escalations"], next_at=plan["next_at"], at=at)
-    return plan["claimed"] is not None
+    claimed = errors_table.claim_first_notice(ctx.conn, row["id"], due_at=row["next_escalation_at"])
+    if claimed is None:
+        return False
+    plan["event_id"] = lifecycle.set_status(ctx, claimed, "escalated", at, actor="opsctl tick",
+                                            note="the remediation did not report back in time; user notified")
+    plan["claimed"] = errors_table.get(ctx.conn, row["id"])
+    return True
 
 
 def _enqueue(ctx, plan: dict, at_moment, policy, batch) -> None:
