@@ -119,25 +119,34 @@ def _plan(row, at_moment, policy, timers: dict) -> dict:
 
 
 def _claim_all(ctx, plans: list[dict], at: str) -> list[dict]:
-    """The plans whose rows this tick claimed (compare-and-set on each row as read; escalations and
-    reminders one UPDATE per batch of them, then their events one INSERT per batch), in due order."""
+    """The plans whose rows this tick claimed, each a compare-and-set on its row as read: escalations and
+    reminders one UPDATE per batch of them; the events written in due order, as one claim after another
+    would (a run of escalations one INSERT, a first notice's status change between runs)."""
     due = [plan for plan in plans if plan["kind"] not in ("stale", "notice")]
     rows = errors_table.claim_escalations(ctx.conn, [
         (plan["row"]["id"], plan["due_at"], plan["row"]["escalations"], plan["next_at"]) for plan in due], at=at)
-    noticed = []
-    for plan in due:
-        if (claimed := rows.get(plan["row"]["id"])) is not None:
-            plan["claimed"] = claimed
-            noticed.append(plan)
-    taken = {id(plan) for plan in noticed}
+    claimed, run = [], []
+    for plan in plans:
+        if plan["kind"] in ("stale", "notice"):
+            _add_events(ctx, run, at)
+            run = []
+            if _claim(ctx, plan, at):
+                claimed.append(plan)
+        elif (row := rows.get(plan["row"]["id"])) is not None:
+            plan["claimed"] = row
+            claimed.append(plan)
+            run.append(plan)
+    _add_events(ctx, run, at)
+    return claimed
+
+
+def _add_events(ctx, plans: list[dict], at: str) -> None:
     ids = add_events(ctx.conn, "error", [{"subject_id": plan["row"]["id"], "action": plan["kind"], "data": {
         "level": plan["level"], "due_at": plan["due_at"], "catch_up": plan["catch_up"],
-        "late_seconds": plan["late_seconds"], "next_at": plan["next_at"]}} for plan in noticed],
+        "late_seconds": plan["late_seconds"], "next_at": plan["next_at"]}} for plan in plans],
         at=at, actor="opsctl tick")
-    for plan, event_id in zip(noticed, ids):
+    for plan, event_id in zip(plans, ids):
         plan["event_id"] = event_id
-    taken.update(id(plan) for plan in plans if plan["kind"] in ("stale", "notice") and _claim(ctx, plan, at))
-    return [plan for plan in plans if id(plan) in taken]
 
 
 def _claim(ctx, plan: dict, at: str) -> bool:
