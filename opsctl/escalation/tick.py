@@ -9,7 +9,9 @@ claims and the other finds the row changed; on PostgreSQL that transaction also 
 transaction-level lock `opsctl:tick`, so ticks on many hosts take turns over the due rows.
 The outbox rows of a notice are written in the same transaction as its claim, so a tick killed
 at any moment never leaves a claimed escalation without the rows that will send it; they are sent
-after the commit. A tick that runs late sends one catch-up notice per error and schedules the
+after the commit. Claims, events and outbox rows are written a batch at a time (one statement
+per few hundred notices, see `_claim_all` and `delivery.batch`): a tick with 10,000 notices due
+costs about what their SQL does. A tick that runs late sends one catch-up notice per error and schedules the
 next one from now, never a burst for the missed runs.
 """
 
@@ -21,7 +23,6 @@ from ..context import Context, ensure
 from ..ledger import errors_table, lock, requests_table, transaction
 from ..ledger.events import add_events
 from . import resurface
-from .notices import for_error
 from .timers import first_due, next_due
 
 BATCH = 200
@@ -165,6 +166,8 @@ def _claim(ctx, plan: dict, at: str) -> bool:
 
 
 def _enqueue(ctx, plan: dict, at_moment, policy, batch) -> None:
+    from .notices import for_error  # not at the top: a tick with nothing due never needs it
+
     row = plan["claimed"]  # the row as the claim left it
     error = errors_table.to_public(row)
     note = for_error(error, plan["kind"], plan["level"], at_moment, plan["due_at"], plan["catch_up"])
