@@ -78,7 +78,8 @@ def test_batches_larger_than_a_chunk_keep_every_notice_its_own_event_and_rows(fr
     for notice in done["notices"]:  # tick's JSON shows the notification each row carries
         assert notice["notification"] == by_error[notice["id"]]["notification"]
         assert notice["notification"]["title"].startswith("Escalation #1")
-        assert notice["deliveries"] == [{"channel": "hooks", "status": "queued", "until": "2026-03-02T23:59:00.000000Z"}]
+        assert notice["deliveries"] == [{"channel": "hooks", "status": "queued",
+                                         "until": "2026-03-02T23:59:00.000000Z"}]
 
 
 def test_a_batch_sent_right_after_the_commit_sends_each_notice_its_own_rows(frozen, monkeypatch, hook):

@@ -11,8 +11,8 @@ The outbox rows of a notice are written in the same transaction as its claim, so
 at any moment never leaves a claimed escalation without the rows that will send it; they are sent
 after the commit. Claims, events and outbox rows are written a batch at a time (one statement
 per few hundred notices, see `_claim_all` and `delivery.batch`): a tick with 10,000 notices due
-costs about what their SQL does. A tick that runs late sends one catch-up notice per error and schedules the
-next one from now, never a burst for the missed runs.
+costs about what their SQL does. A tick that runs late sends one catch-up notice per error and
+schedules the next one from now, never a burst for the missed runs.
 """
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def insert_many(conn, rows: list[tuple[dict, str]], *, at: str) -> list[int]:
     for row, _ in rows:
         key = (row["event_id"], row["channel"])
         if key not in ids:  # queued before: the row that was
-            ids[key] = conn.execute("SELECT id FROM deliveries WHERE event_id = ? AND channel = ?", key).fetchone()["id"]
+            ids[key] = conn.execute("SELECT id FROM deliveries WHERE event_id = ? AND channel = ?",
+                                    key).fetchone()["id"]
         found.append(ids[key])
     return found
 
