@@ -336,10 +336,14 @@ def claim_escalations(conn, claims: list[tuple[int, str, int, str | None]], *, a
     """`claim_escalation` for many rows at once, one UPDATE per CLAIM_CHUNK: each claim (id, due_at,
     escalations, next_at) is still a compare-and-set on its row as read. The claimed rows by id."""
     claimed = {}
+    cursor = conn
+    if conn.backend == "sqlite":
+        cursor = conn.cursor()
+        cursor.row_factory = _dict_factory()  # plain dicts: each row is read by name many times after
     for start in range(0, len(claims), CLAIM_CHUNK):
         part = claims[start:start + CLAIM_CHUNK]
         marks = ", ".join(["(?, ?, ?, ?)"] * len(part))
-        rows = conn.execute(
+        rows = cursor.execute(
             "UPDATE errors SET escalations = errors.escalations + 1, last_escalated_at = ?,"
             f" next_escalation_at = c.column4 FROM (VALUES {marks}) AS c"
             " WHERE errors.id = c.column1 AND errors.status = 'escalated' AND errors.next_escalation_at = c.column2"
