@@ -118,10 +118,11 @@ def error_notification(row, purpose: str, *, facts: dict | None = None, newly_fl
 
 def enqueue_error(ctx, error_id: int, event_id: int, purpose: str, *, facts: dict | None = None,
                   newly_flapping: bool = False, channels: list[str] | None = None, notification=None,
-                  row=None, record: dict | None = None) -> list[dict]:
+                  row=None, record: dict | None = None, batch=None) -> list[dict]:
     """Inside the transaction of the change: the outbox rows that announce it (a flapping error stays quiet).
 
-    `row` (and `record`, its public JSON): the error as this transaction left it, when the caller has it."""
+    `row` (and `record`, its public JSON): the error as this transaction left it, when the caller has it;
+    `batch`: see `delivery.enqueue`."""
     from .delivery import enqueue
     from .ledger import errors_table
 
@@ -130,4 +131,4 @@ def enqueue_error(ctx, error_id: int, event_id: int, purpose: str, *, facts: dic
         return []
     note = notification or error_notification(row, purpose, facts=facts, newly_flapping=newly_flapping)
     return enqueue(ctx, note, subject="error", subject_id=error_id, event_id=event_id, purpose=purpose,
-                   channels=channels, row=row, record=record)
+                   channels=channels, row=row, record=record, batch=batch)

@@ -153,12 +153,16 @@ def scrub_all(values):
     return [scrub(v) for v in values] if values else []
 
 
-def scrub_obj(value):
-    """Scrub every string inside a JSON-like structure."""
+def scrub_obj(value, *, memo: dict | None = None):
+    """Scrub every string inside a JSON-like structure; `memo` (string → scrubbed) spares repeats."""
     if isinstance(value, str):
-        return scrub(value)
+        if memo is None:
+            return scrub(value)
+        if (done := memo.get(value)) is None:
+            done = memo[value] = scrub(value)
+        return done
     if isinstance(value, dict):
-        return {k: scrub_obj(v) for k, v in value.items()}
+        return {k: scrub_obj(v, memo=memo) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [scrub_obj(v) for v in value]
+        return [scrub_obj(v, memo=memo) for v in value]
     return value

@@ -32,27 +32,34 @@ def matches(silence, error) -> bool:
     return all(silence[k] is None or _norm(silence[k]) == _norm(error[k]) for k in ("type", "project"))
 
 
-def active_for(conn, error, at: str):
-    """The silence in force for this error at `at` (ISO), or None."""
-    for silence in silences_table.active(conn, at):
+def active_for(conn, error, at: str, *, active: list | None = None):
+    """The silence in force for this error at `at` (ISO), or None; `active`: the silences in force then,
+    when the caller has read them."""
+    for silence in (active if active is not None else silences_table.active(conn, at)):
         if matches(silence, error):
             return silence
     return None
 
 
-def held(ctx, subject: str, subject_id: int | None, purpose: str, *, row=None) -> list[dict] | None:
+def held(ctx, subject: str, subject_id: int | None, purpose: str, *, row=None, active: list | None = None,
+         at: str | None = None) -> list[dict] | None:
     """For enqueue (inside the change's transaction): None to go ahead, else the `skipped` deliveries
-    of a notice a silence holds; the hold is counted and written to the error's history."""
+    of a notice a silence holds; the hold is counted and written to the error's history.
+
+    `active` and `at`: the silences in force at `at` (ISO), when the caller has read them."""
     if subject != "error" or subject_id is None or purpose not in HELD_PURPOSES:
         return None
+    at = at or to_iso(now())
+    if active is not None and not active:
+        return None  # nothing in force: not even the row is needed
     from .ledger import errors_table
-    from .ledger.events import add_event
 
-    at = to_iso(now())
     row = row if row is not None else errors_table.get(ctx.conn, subject_id)
-    silence = active_for(ctx.conn, row, at) if row is not None else None
+    silence = active_for(ctx.conn, row, at, active=active) if row is not None else None
     if silence is None:
         return None
+    from .ledger.events import add_event
+
     name = format_id("silence", silence["id"])
     silences_table.count_held(ctx.conn, silence["id"])
     add_event(ctx.conn, "error", subject_id, "silenced", at=at, actor="opsctl",

@@ -38,7 +38,8 @@ def announced(monkeypatch) -> Announced:
 
     calls = Announced()
 
-    def fake(ctx, notification, *, subject, subject_id, event_id, purpose, channels=None, row=None, record=None):
+    def fake(ctx, notification, *, subject, subject_id, event_id, purpose, channels=None, row=None, record=None,
+             batch=None):
         calls.append({"notification": notification, "subject": subject, "subject_id": subject_id,
                       "event_id": event_id, "purpose": purpose, "channels": channels})
         return [{"id": None, "channel": "fake", "status": "sent"}]

@@ -27,13 +27,16 @@ def tick(
         emit_json(result)
         return
     verb = "would send" if dry_run else "sent"
+    lines = []  # echoed at once: a tick may report thousands of notices, and each echo is a write
     for notice in result["notices"]:
         catch_up = " (catch-up)" if notice["catch_up"] else ""
         level = f" #{notice['level']}" if notice["kind"] == "escalation" else ""
         tail = "" if dry_run else f" — {deliveries_line(notice.get('deliveries') or [])}"
-        typer.echo(f"{notice['id']}: {verb} {notice['kind']}{level}{catch_up}{tail}")
+        lines.append(f"{notice['id']}: {verb} {notice['kind']}{level}{catch_up}{tail}")
     for request in result["resurfaced"]:
-        typer.echo(f"{request['id']} ({request['tool']}): {'would come' if dry_run else 'came'} back from deferred")
+        lines.append(f"{request['id']} ({request['tool']}): {'would come' if dry_run else 'came'} back from deferred")
+    if lines:
+        typer.echo("\n".join(lines))
     delivered = result.get("delivered") or {}
     moved = {k: v for k, v in delivered.items() if isinstance(v, int) and v and k != "queued"}
     if moved:

@@ -10,7 +10,8 @@ The interface the rest of opsctl uses:
   unusable (with `error`). purpose: "notify" (first notice), "update" (status change),
   "escalation", "reminder", "decision", "digest", "test". The same (event_id, channel) is never
   queued twice. `row` and `record`: the record's row as this transaction left it and its public
-  JSON, when the caller has them (saves reading and converting it again).
+  JSON, when the caller has them (saves reading and converting it again). `batch`: a `batch.Batch`
+  collecting the rows of many notices of one transaction (written by `batch.write`, see there).
 - `send(ctx, plan)` — right after the commit: claim those rows and try them now. Returns
   {"deliveries": [{channel, status[, error, until]}], "gone_dead": [...]}, status one of sent,
   queued (retried later), failed, skipped.
@@ -27,48 +28,61 @@ Modules: `sending` (claim, send, heartbeat, record), `owner` (whose claim is it,
 
 from __future__ import annotations
 
+from ..channels import registry
 from ..clock import now, to_iso
+from ..ledger import outbox_table
+from ..routing import route
 
 BATCH = 200  # rows `drain` claims at once: a claim, and its bookkeeping, per batch rather than per row
 
 
 def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
-            channels: list[str] | None = None, row=None, record: dict | None = None) -> list[dict]:
-    from ..channels import registry
-    from ..ledger import outbox_table
-    from ..routing import route
-    from .subjects import snapshot
-
-    configured = registry.configured(ctx, include_unusable=True)
-    if not configured:
-        return []
+            channels: list[str] | None = None, row=None, record: dict | None = None, batch=None) -> list[dict]:
     from ..people.announce import prepare  # silences, snoozes, priority, alert rules' channel (issue 12)
 
-    notification, held = prepare(ctx, notification, subject, subject_id, purpose, row=row)
+    usable, broken = _usable_and_broken(ctx) if batch is None else batch.once("channels", _usable_and_broken, ctx)
+    if not usable and not broken:
+        return []
+    at = now() if batch is None else batch.at
+    notification, held = prepare(ctx, notification, subject, subject_id, purpose, row=row,
+                                 silences=None if batch is None else batch.silences(ctx.conn),
+                                 at=None if batch is None else batch.at_iso)
     if held is not None:
         return [dict(entry, id=None) for entry in held]
-    at = now()
-    usable = [c for c in configured if c.missing() is None]
-    broken = [c for c in configured if c.missing() is not None]
     routes = route(ctx.config, usable, notification, subject=subject, purpose=purpose, at=at, only=channels)
     skipped = [{"id": None, "channel": r.channel.channel, "status": "skipped", "error": r.channel.missing()}
                for r in route(ctx.config, broken, notification, subject=subject, purpose=purpose, at=at,
                               only=channels)] if broken else []
     if not routes:
         return skipped
-    record = record if record is not None else snapshot(ctx.conn, subject, subject_id, row=row)
+    if record is None:
+        from .subjects import snapshot
+
+        record = snapshot(ctx.conn, subject, subject_id, row=row)
     body = notification.payload()
-    plan, queued_at = [], to_iso(at)
+    queued_at = to_iso(at) if batch is None else batch.at_iso
+    if batch is not None:
+        batch.rendered(notification, body)
+    plan = []
     for r in routes:
         delivery = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "channel": r.channel.channel,
                     "purpose": purpose, "payload": {"notification": body, "record": record, "mention": r.mention}}
-        due = to_iso(r.defer_until) if r.defer_until else queued_at
-        row_id, _ = outbox_table.insert(ctx.conn, delivery, due=due, at=queued_at)
-        entry = {"id": row_id, "channel": r.channel.channel, "status": "queued"}
+        due = queued_at if not r.defer_until else to_iso(r.defer_until) if batch is None else batch.iso(r.defer_until)
+        entry = {"id": None, "channel": r.channel.channel, "status": "queued"}
+        if batch is not None and event_id is not None:
+            batch.add(delivery, due, entry)  # its id comes with batch.write()
+        else:
+            entry["id"], _ = outbox_table.insert(ctx.conn, delivery, due=due, at=queued_at)
         if r.defer_until:
             entry["until"] = due
         plan.append(entry)
     return plan + skipped
+
+
+def _usable_and_broken(ctx) -> tuple[list, list]:
+    """The configured channels: those that can send, and those whose settings are missing."""
+    configured = registry.configured(ctx, include_unusable=True)
+    return [c for c in configured if c.missing() is None], [c for c in configured if c.missing() is not None]
 
 
 def send(ctx, plan: list[dict]) -> dict:
@@ -96,8 +110,6 @@ def send(ctx, plan: list[dict]) -> dict:
 
 def drain(ctx, *, limit: int | None = None) -> dict:
     """Send due deliveries (at most `limit`); nothing due costs one indexed query (no config read)."""
-    from ..ledger import outbox_table
-
     counts = {"sent": 0, "queued": 0, "failed": 0, "dead": 0}
     if not outbox_table.any_due(ctx.conn, to_iso(now())):
         return dict(counts, deliveries=[], gone_dead=[], delivered_to=set())
@@ -123,8 +135,6 @@ def drain(ctx, *, limit: int | None = None) -> dict:
 
 
 def _channels(ctx, rows) -> dict:
-    from ..channels import registry
-
     return {c.channel: c for c in registry.configured(ctx, include_unusable=True)}
 
 
@@ -143,8 +153,6 @@ def _delivered_to(outcomes) -> set[str]:
 def _gone_dead(ctx, outcomes) -> list[dict]:
     """What the layer above needs to raise an error per channel whose deliveries just died."""
     import json
-
-    from ..ledger import outbox_table
 
     dead = []
     for outcome in outcomes:

@@ -110,3 +110,9 @@ def for_update(conn) -> str:
 def skip_locked(conn, alias: str) -> str:
     """A suffix for a claim's SELECT: on PostgreSQL rows another claim is taking are passed over, not waited for."""
     return f" FOR UPDATE OF {alias} SKIP LOCKED" if conn.backend == "postgresql" else ""
+
+
+def returning_all(conn, table: str) -> str:
+    """RETURNING every column of `table` in an UPDATE … FROM: PostgreSQL's `*` would add the FROM's
+    columns, and SQLite takes only `*` (the updated table's)."""
+    return f"{table}.*" if conn.backend == "postgresql" else "*"

@@ -329,6 +329,30 @@ def claim_escalation(conn, error_id: int, *, due_at: str, escalations: int, next
         (at, next_at, error_id, due_at, escalations)).fetchone()
 
 
+CLAIM_CHUNK = 500  # claims per UPDATE: 4 parameters each (SQLite allows 32766, PostgreSQL 65535)
+
+
+def claim_escalations(conn, claims: list[tuple[int, str, int, str | None]], *, at: str) -> dict:
+    """`claim_escalation` for many rows at once, one UPDATE per CLAIM_CHUNK: each claim (id, due_at,
+    escalations, next_at) is still a compare-and-set on its row as read. The claimed rows by id."""
+    claimed = {}
+    cursor = conn
+    if conn.backend == "sqlite":
+        cursor = conn.cursor()
+        cursor.row_factory = _dict_factory()  # plain dicts: each row is read by name many times after
+    for start in range(0, len(claims), CLAIM_CHUNK):
+        part = claims[start:start + CLAIM_CHUNK]
+        marks = ", ".join(["(?, ?, ?, ?)"] * len(part))
+        rows = cursor.execute(
+            "UPDATE errors SET escalations = errors.escalations + 1, last_escalated_at = ?,"
+            f" next_escalation_at = c.column4 FROM (VALUES {marks}) AS c"
+            " WHERE errors.id = c.column1 AND errors.status = 'escalated' AND errors.next_escalation_at = c.column2"
+            f" AND errors.escalations = c.column3 RETURNING {dialect.returning_all(conn, 'errors')}",
+            [at, *(value for claim in part for value in claim)]).fetchall()
+        claimed.update((row["id"], row) for row in rows)
+    return claimed
+
+
 def open_by_source(conn, sources: list[str]) -> list:
     """Open errors raised by these checks (few rows: only open ones are scanned)."""
     if not sources:

@@ -51,6 +51,35 @@ def insert(conn, row: dict, *, due: str, at: str) -> tuple[int, bool]:
     return existing["id"], False
 
 
+CHUNK = 500  # rows per multi-row INSERT: 8 parameters each (SQLite allows 32766, PostgreSQL 65535)
+
+
+def insert_many(conn, rows: list[tuple[dict, str]], *, at: str) -> list[int]:
+    """`insert` for many (row, due) at once, one INSERT per CHUNK rows; their ids in order.
+
+    Every row needs an `event_id` (the (event, channel) key maps the ids back to the rows)."""
+    ids: dict = {}
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start:start + CHUNK]
+        marks = ", ".join(["(?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)"] * len(part))
+        params = [value for row, due in part for value in (
+            row["event_id"], row["subject"], row["subject_id"], row["channel"], row["purpose"],
+            json.dumps(row["payload"], ensure_ascii=False), due, at)]
+        returned = conn.execute(
+            "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, payload, status, attempts,"
+            f" next_attempt_at, created_at) VALUES {marks} ON CONFLICT (event_id, channel) DO NOTHING"
+            " RETURNING id, event_id, channel", params).fetchall()
+        ids.update(((r["event_id"], r["channel"]), r["id"]) for r in returned)
+    found = []
+    for row, _ in rows:
+        key = (row["event_id"], row["channel"])
+        if key not in ids:  # queued before: the row that was
+            ids[key] = conn.execute("SELECT id FROM deliveries WHERE event_id = ? AND channel = ?",
+                                    key).fetchone()["id"]
+        found.append(ids[key])
+    return found
+
+
 def any_due(conn, at: str) -> bool:
     return conn.execute(f"SELECT 1 FROM deliveries WHERE status IN {PENDING} AND next_attempt_at <= ? LIMIT 1",
                         (at,)).fetchone() is not None

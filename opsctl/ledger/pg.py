@@ -209,3 +209,10 @@ def lock(conn: Connection, name: str) -> None:
 def notify(conn: Connection, subject: str, subject_id: int) -> None:
     """Wake `opsctl wait` on every host: delivered when the surrounding transaction commits."""
     conn.raw.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{subject}-{subject_id}"))
+
+
+def notify_many(conn: Connection, subject: str, subject_ids: list[int]) -> None:
+    """`notify` for many records of one subject, in one statement."""
+    if subject_ids:
+        conn.raw.execute("SELECT pg_notify(%s, %s || '-' || id) FROM unnest(%s::bigint[]) AS id",
+                         (NOTIFY_CHANNEL, subject, list(subject_ids)))

@@ -9,26 +9,26 @@
 
 from __future__ import annotations
 
+from .. import silences as _silences
+from ..clock import now_iso
+from ..ledger import errors_table
+from .priority import of_row
 
-def prepare(ctx, notification, subject: str, subject_id: int | None, purpose: str, *, row=None):
+
+def prepare(ctx, notification, subject: str, subject_id: int | None, purpose: str, *, row=None,
+            silences: list | None = None, at: str | None = None):
     """(notification, None) to go ahead, or (notification, skipped deliveries) when held; `row`: the error's
-    current row when the caller has it."""
-    from .. import silences
-
-    held = silences.held(ctx, subject, subject_id, purpose, row=row)
+    current row when the caller has it; `silences` (in force at `at`) and `at` (ISO), when the caller
+    queues many notices at one time (see delivery.batch)."""
+    held = _silences.held(ctx, subject, subject_id, purpose, row=row, active=silences, at=at)
     if held is not None or subject != "error" or subject_id is None:
         return notification, held
-    from ..clock import now_iso
-    from ..ledger import errors_table
-
     row = row if row is not None else errors_table.get(ctx.conn, subject_id)
     if row is None:
         return notification, None
-    if purpose in ("escalation", "reminder") and row["snoozed_until"] and row["snoozed_until"] > now_iso():
+    if purpose in ("escalation", "reminder") and row["snoozed_until"] and row["snoozed_until"] > (at or now_iso()):
         return notification, [{"channel": "snooze", "status": "skipped",
                                "error": f"snoozed until {row['snoozed_until']}"}]
-    from .priority import of_row
-
     notification.priority = notification.priority or of_row(row)
     rule = rule_of(ctx.config, row["source"])
     if rule is not None:
