@@ -50,7 +50,10 @@ class Hook:
         self.out = folder / "hook-calls.jsonl"
 
     def command(self, mode: str = "ok") -> str:
-        return f'"{sys.executable}" "{self.script}" {mode} "{self.out}"'
+        python = f'"{sys.executable}" "{self.script}" {mode} "{self.out}"'
+        if mode == "hang":  # the pid is written by sh within milliseconds, however slowly Python starts
+            return f"""sh -c 'echo $$ > "{self.out}.pid"; exec {python}'"""
+        return python
 
     def calls(self) -> list[dict]:
         if not self.out.exists():
