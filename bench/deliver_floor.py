@@ -16,7 +16,8 @@ import urllib.parse
 
 def post_all(path: str, url: str) -> int:
     conn = sqlite3.connect(path)
-    rows = conn.execute("SELECT id, purpose, subject, payload FROM deliveries WHERE status = 'queued' ORDER BY id")
+    rows = conn.execute("SELECT d.id, d.purpose, d.subject, p.payload FROM deliveries d"
+                        " JOIN delivery_payloads p ON p.delivery_id = d.id WHERE d.status = 'queued' ORDER BY d.id")
     target = urllib.parse.urlsplit(url)
     client = http.client.HTTPConnection(target.hostname, target.port, timeout=5)
     sent = 0

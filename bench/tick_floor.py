@@ -30,10 +30,12 @@ def claim(path: str, at: str, next_at: str, channel: str) -> int:
         event_id = conn.execute(
             "INSERT INTO events (subject, subject_id, action, actor, at, data) VALUES ('error', ?, 'escalation',"
             " 'floor', ?, ?) RETURNING id", (row["id"], at, json.dumps({"level": 1, "next_at": next_at}))).fetchone()[0]
-        conn.execute(
-            "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, payload, status, attempts,"
-            " next_attempt_at, created_at) VALUES (?, 'error', ?, ?, 'escalation', ?, 'queued', 0, ?, ?)",
-            (event_id, row["id"], channel, json.dumps({"notification": dict(row), "record": dict(row)}), at, at))
+        delivery_id = conn.execute(
+            "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, status, attempts,"
+            " next_attempt_at, created_at) VALUES (?, 'error', ?, ?, 'escalation', 'queued', 0, ?, ?) RETURNING id",
+            (event_id, row["id"], channel, at, at)).fetchone()[0]
+        conn.execute("INSERT INTO delivery_payloads (delivery_id, payload) VALUES (?, ?)",
+                     (delivery_id, json.dumps({"notification": dict(row), "record": dict(row)})))
     conn.execute("COMMIT")
     conn.close()
     return len(due)

@@ -160,8 +160,8 @@ def test_claims_are_exclusive_and_only_a_gone_owner_loses_one():
 
     ctx = Context()
     clock.set_now(T0)
-    ctx.conn.execute("INSERT INTO deliveries (event_id, subject, channel, purpose, payload, status, next_attempt_at,"
-                     " created_at) VALUES (1, 'test', 'x', 'test', '{}', 'queued', ?, ?)", ("2026-01-01", "2026-01-01"))
+    ctx.conn.execute("INSERT INTO deliveries (event_id, subject, channel, purpose, status, next_attempt_at,"
+                     " created_at) VALUES (1, 'test', 'x', 'test', 'queued', ?, ?)", ("2026-01-01", "2026-01-01"))
     rules = Policy()
     token, [row] = sending.claim(ctx, rules, ids=None, limit=5)
     assert row["claim_owner"] == owner.me()

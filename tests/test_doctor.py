@@ -52,8 +52,8 @@ def test_stale_tick_and_dead_deliveries(cli, isolated_home):
     import sqlite3
 
     conn = sqlite3.connect(isolated_home / "ledger.db")
-    conn.execute("INSERT INTO deliveries (subject, channel, purpose, payload, status, created_at)"
-                 " VALUES ('error', 'slack', 'notify', '{}', 'dead', '2026-01-01T00:00:00Z')")
+    conn.execute("INSERT INTO deliveries (subject, channel, purpose, status, created_at)"
+                 " VALUES ('error', 'slack', 'notify', 'dead', '2026-01-01T00:00:00Z')")
     conn.commit()
     conn.close()
     code, report = _doctor(cli, env={"OPSCTL_NOW": "2026-01-01T00:01:00Z"})

@@ -16,7 +16,7 @@ Network clients are imported inside `send()` only, so routing never pays for the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 
@@ -57,23 +57,41 @@ class Sent:
     cache: dict | None = None  # entries to remember in the ledger's kv table (e.g. resolved ids)
 
 
-@dataclass
 class Outgoing:
-    """One delivery as a channel sees it."""
+    """One delivery as a channel sees it.
 
-    subject: str  # "error", "request", "improvement", "digest", "test"...
-    subject_id: int | None
-    purpose: str  # notify, update, escalation, reminder, digest, test
-    notification: object  # opsctl.messages.model.Notification
-    record: dict | None = None  # the ledger record as `errors show --json` prints it
-    mention: str | None = None  # e.g. "<!channel>"
-    ref: dict | None = None  # what an earlier send remembered (remote_id + data)
-    delivery_id: int | None = None
-    cache: dict = field(default_factory=dict)  # this channel type's kv entries ("<type>:..." keys)
-    attempt: int = 1  # the outbox attempt (a claim) this is
-    earlier: bool = False  # an earlier delivery about the same record went to this channel
-    tried: int = 0  # tries so far within this attempt
-    queued: dict | None = None  # the notification's payload as it was queued (with its rendered message)
+    A plain class: `opsctl deliver` builds one per row, in the thread (or forked process) that sends
+    it. `notification` is rebuilt from the queued payload only when a channel reads it (webhooks and
+    hooks send the payload as queued)."""
+
+    __slots__ = ("subject", "subject_id", "purpose", "_notification", "record", "mention", "ref", "delivery_id",
+                 "cache", "attempt", "earlier", "tried", "queued")
+
+    def __init__(self, subject: str, subject_id: int | None, purpose: str, notification=None, *,
+                 record: dict | None = None, mention: str | None = None, ref: dict | None = None,
+                 delivery_id: int | None = None, cache: dict | None = None, attempt: int = 1,
+                 earlier: bool = False, queued: dict | None = None):
+        self.subject = subject  # "error", "request", "improvement", "digest", "test"...
+        self.subject_id = subject_id
+        self.purpose = purpose  # notify, update, escalation, reminder, digest, test
+        self._notification = notification  # opsctl.messages.model.Notification
+        self.record = record  # the ledger record as `errors show --json` prints it
+        self.mention = mention  # e.g. "<!channel>"
+        self.ref = ref  # what an earlier send remembered (remote_id + data)
+        self.delivery_id = delivery_id
+        self.cache = {} if cache is None else cache  # this channel type's kv entries ("<type>:..." keys)
+        self.attempt = attempt  # the outbox attempt (a claim) this is
+        self.earlier = earlier  # an earlier delivery about the same record went to this channel
+        self.tried = 0  # tries so far within this attempt
+        self.queued = queued  # the notification's payload as it was queued (with its rendered message)
+
+    @property
+    def notification(self):
+        if self._notification is None and self.queued is not None:
+            from ..messages.model import Notification
+
+            self._notification = Notification.from_payload(self.queued)
+        return self._notification
 
     @property
     def may_have_landed(self) -> bool:

@@ -75,7 +75,7 @@ def exchange(url: str, method: str, body: bytes | None, headers: dict, *, what: 
              rejected: str = "the notification", auth_hint: str = "its credentials", detail=None) -> tuple[int, bytes]:
     """Send one HTTP request the way every channel does; (status, the first 64 KiB of the body) on 2xx.
 
-    Connections are kept alive and reused per origin (see `_Pool`); proxies from the environment (and
+    Connections are kept alive and reused per origin (see `Pool`); proxies from the environment (and
     NO_PROXY) apply. Redirects are made safe (see `_follow`); 408/425/429/5xx and network errors are
     transient (a timeout's outcome is unknown: not retried in this run), other 4xx permanent.
     `detail(exc)` turns an error body (an HTTPError) into a short explanation (default: its first 200
@@ -136,7 +136,7 @@ def _follow(url: str, method: str, body: bytes | None, headers: dict, what: str,
     raise Permanent(f"{what} redirected more than {MAX_REDIRECTS} times; set the final URL")
 
 
-class _Pool:
+class Pool:
     """Idle keep-alive connections per origin (and proxy), shared by the sending threads.
 
     A connection is used by one request at a time; it goes back to the pool only when its answer was
@@ -208,7 +208,7 @@ class _Pool:
         conn.close()
 
 
-POOL = _Pool()
+POOL = Pool()
 
 
 def _still_open(conn) -> bool:

@@ -34,6 +34,7 @@ from ..ledger import outbox_table
 from ..routing import route
 
 BATCH = 200  # rows `drain` claims at once: a claim, and its bookkeeping, per batch rather than per row
+SPREAD_BATCH = 1000  # when batches are sent by one forked process per core: a fork, and new connections, per batch
 
 
 def enqueue(ctx, notification, *, subject: str, subject_id: int | None, event_id: int | None, purpose: str,
@@ -113,21 +114,34 @@ def drain(ctx, *, limit: int | None = None) -> dict:
     counts = {"sent": 0, "queued": 0, "failed": 0, "dead": 0}
     if not outbox_table.any_due(ctx.conn, to_iso(now())):
         return dict(counts, deliveries=[], gone_dead=[], delivered_to=set())
-    from . import sending
+    from . import forked, sending
     from .policy import policy
 
     rules = policy(ctx)
     tried: dict[int, dict] = {}  # by row: a row given back untried (budget spent) may be sent by a later batch
     # first one row per sender (a concurrent `deliver` shares a small outbox), then doubling up to
     # BATCH (a big outbox costs a claim, and a round of bookkeeping, per BATCH rows)
-    size = rules.concurrency
-    while limit is None or len(tried) < limit:
-        size = size if limit is None else min(size, limit - len(tried))
-        token, rows = sending.claim(ctx, rules, ids=None, limit=size)
-        if not rows:
-            break
-        tried.update((o["id"], o) for o in sending.process(ctx, rows, token, _channels(ctx, rows), rules))
-        size = min(BATCH, size * 2)
+    size, most = rules.concurrency, SPREAD_BATCH if forked.may_spread() else BATCH
+    claimed, sending_now = 0, None  # the round forked processes are sending while the next is claimed
+    try:
+        while limit is None or claimed < limit:
+            size = size if limit is None else min(size, limit - claimed)
+            token, rows = sending.claim(ctx, rules, ids=None, limit=size)
+            if not rows:
+                break
+            claimed += len(rows)
+            started = sending.Round(ctx, rows, token, _channels(ctx, rows), rules)
+            if sending_now is not None:
+                tried.update((o["id"], o) for o in sending_now.finish())
+            sending_now = None
+            if started.forked:
+                sending_now = started
+            else:  # this process's own threads: `outbox.concurrency` at once, one round at a time
+                tried.update((o["id"], o) for o in started.finish())
+            size = min(most, size * 2)
+    finally:
+        if sending_now is not None:
+            tried.update((o["id"], o) for o in sending_now.finish())
     for entry in tried.values():
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
     return dict(counts, deliveries=sorted(tried.values(), key=lambda e: e["id"]),

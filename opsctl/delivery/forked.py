@@ -17,6 +17,7 @@ the same deadline.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -35,12 +36,31 @@ class Child:
         self.pid, self.pipe, self.jobs = pid, pipe, jobs  # pipe: the read end (outcomes as JSON, then EOF)
 
 
-def split(jobs: list) -> tuple[list[list], list]:
-    """(groups of jobs to fork, jobs sent here): one group per heavy library after the first, when that pays."""
+SPREAD = 100  # jobs in a batch from which it is sent by one child process per core
+MAX_CHILDREN = 4
+
+
+def may_spread() -> bool:
+    """Could a big batch be spread over forked processes here (the executable, POSIX, several cores)?"""
     from .. import executable
 
-    if not executable.RUNNING or not hasattr(os, "fork") or threading.active_count() > 1:
+    return executable.RUNNING and hasattr(os, "fork") and _cores() > 1
+
+
+def split(jobs: list, rules) -> tuple[list[tuple[list, object]], list]:
+    """([(jobs, rules) per child to fork], jobs sent here).
+
+    A big batch is spread over one child per core, `outbox.concurrency` shared between them, and
+    this process only records (a process sends on one core at a time: the GIL). Otherwise one child
+    per heavy library after the first, when two or more are not imported yet."""
+    from .. import executable
+
+    if not executable.RUNNING or not hasattr(os, "fork") or not _only_ours():
         return [], jobs
+    count = min(_cores(), MAX_CHILDREN, len(jobs) // (SPREAD // 2))
+    if len(jobs) >= SPREAD and count > 1:
+        share = dataclasses.replace(rules, concurrency=max(1, -(-rules.concurrency // count)))
+        return [(jobs[number::count], share) for number in range(count)], []
     groups: dict[str, list] = {}
     for job in jobs:
         library = job.channel.client_library
@@ -50,20 +70,34 @@ def split(jobs: list) -> tuple[list[list], list]:
         return [], jobs
     away = list(groups.values())[1:]
     moved = {id(job) for group in away for job in group}
-    return away, [job for job in jobs if id(job) not in moved]
+    return [(group, rules) for group in away], [job for job in jobs if id(job) not in moved]
+
+
+def _only_ours() -> bool:
+    """No thread runs but the main one and the earlier round's (which a child never touches: they wait on
+    their child's pipe or renew leases through their own connection)."""
+    main = threading.main_thread()
+    return all(thread is main or thread.name in ("opsctl-forked", "opsctl-lease") for thread in threading.enumerate())
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def start(jobs: list, rules) -> tuple[list[Child], list]:
     """Fork the children; returns them and the jobs left for this process."""
-    away, here = split(jobs)
+    away, here = split(jobs, rules)
     children = []
-    for group in away:
+    for group, share in away:
         read, write = os.pipe()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns (tests see it through the executable)
             os.close(read)
-            _child(group, rules, write, parent)
+            _child(group, share, write, parent)
         os.close(write)
         children.append(Child(pid, read, group))
     return children, here
@@ -89,9 +123,11 @@ def _child(jobs: list, rules, pipe: int, parent: int) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # never hold the caller's pipes open
             os.dup2(devnull, fd)
+        from ..channels import http
         from .sending import Senders
 
-        for library in {job.channel.client_library for job in jobs}:  # the long part, before asking the parent
+        http.POOL = http.Pool()  # the parent's idle connections are its own: never write on the same socket
+        for library in {job.channel.client_library for job in jobs} - {None}:  # the long part, before asking the parent
             try:
                 importlib.import_module(library)
             except ImportError:
@@ -129,9 +165,9 @@ def follow(child: Child, done, deadline: float) -> None:
     started), until it ends or `deadline` (monotonic) passes. A child that ended without reporting a
     job leaves its outcome unknown: a transient failure, tried again later."""
     jobs = {job.row["id"]: job for job in child.jobs}
-    pending = b""
+    pending, ended = b"", False
     try:
-        while jobs:
+        while True:  # to the end of the pipe, so the child can be reaped at once
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([child.pipe], [], [], left)[0]:
                 return  # still sending when the budget ended: its rows stay claimed
@@ -144,12 +180,13 @@ def follow(child: Child, done, deadline: float) -> None:
                 job = jobs.pop(entry["id"], None)
                 if job is not None:
                     done.put((job, None if entry.get("never") else _decode(entry)))
+        ended = True
         for job in jobs.values():
             done.put((job, Transient(f"{job.channel.channel}: {LOST}", later_only=True)))
     finally:
         os.close(child.pipe)
         try:
-            os.waitpid(child.pid, os.WNOHANG)  # reaped now if it has ended; else by init once we exit
+            os.waitpid(child.pid, 0 if ended else os.WNOHANG)  # else reaped by init once we exit
         except ChildProcessError:
             pass
 

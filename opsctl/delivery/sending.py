@@ -4,10 +4,11 @@
                               ↑ a heartbeat renews the lease while they run
 
 Every channel has its own threads (up to `outbox.concurrency`) inside one time budget, so one slow
-or failing channel never holds up another. Outcomes are recorded as they arrive: all that arrived
-while the previous ones were being written go in one transaction, so the window in which a crash
-leaves an outcome unknown stays as small as the network allows (no row waits for a batch to fill)
-and thousands of rows do not cost a commit each. A send still running when the budget is spent
+or failing channel never holds up another; a big batch is sent by forked processes instead, one per
+core (`forked`), while this process records. Outcomes are recorded as they arrive: all that arrived
+within 10 ms of the first (or while the previous ones were being written) go in one transaction, so
+the window in which a crash leaves an outcome unknown stays small and thousands of rows do not cost
+a commit each. A send still running when the budget is spent
 is not waited for: its claim stays with this process until it exits, then the next `opsctl
 deliver` takes it over (see `owner`); rows not started by then are given back at once, due now.
 Within a run, transient failures are tried again (`tries`), with short backoff or the server's
@@ -22,26 +23,43 @@ import queue
 import random
 import threading
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 
 from ..channels.base import Channel, DeliveryError, Outgoing, Permanent, Sent, Transient
 from ..clock import now, to_iso
 from ..ledger import outbox_table, transaction
-from ..messages.model import Notification
 from ..scrub import scrub
 from . import owner
 
+# an outcome waits at most LINGER seconds (or until GATHER are in) for others to share its commit:
+# thousands of small commits cost more ledger time than the sends they record
+LINGER = 0.01
+GATHER = 256
 GRACE = 0.5  # seconds past the deadline we wait for a send that is finishing
 RESULT = {"sent": "sent", "dead": "failed", "failed": "failed", "queued": "queued"}
 
 
-@dataclass(eq=False)  # each job is one claimed row: compared by identity
 class Job:
-    row: object  # the claimed deliveries row
-    channel: Channel
-    out: Outgoing
-    token: str
+    """One claimed row and its channel. What the channel sees (`out`) is built on first use, by the thread
+    or forked process that sends it: parsing thousands of payloads is not left to the recording thread."""
+
+    __slots__ = ("row", "channel", "token", "found", "_out")
+
+    def __init__(self, row, channel: Channel, token: str, found: tuple = (None, None, False)):
+        self.row, self.channel, self.token = row, channel, token
+        self.found = found  # what the ledger holds for it: (ref, this channel type's cache, earlier delivery?)
+        self._out = None
+
+    @property
+    def out(self) -> Outgoing:
+        if self._out is None:
+            row, (ref, cache, earlier) = self.row, self.found
+            payload = json.loads(row["payload"])
+            self._out = Outgoing(row["subject"], row["subject_id"], row["purpose"], record=payload.get("record"),
+                                 mention=payload.get("mention"), ref=ref, delivery_id=row["id"],
+                                 cache=dict(cache or {}), attempt=row["attempts"], earlier=earlier,
+                                 queued=payload["notification"])
+        return self._out
 
 
 def later(seconds: float) -> str:
@@ -75,24 +93,16 @@ def _parse(text: str):
     return parse_iso(text)
 
 
-def outgoings(conn, pairs: list[tuple]) -> list[Outgoing]:
-    """The claimed rows as their channels see them; what they need from the ledger read once per batch."""
+def lookups(conn, pairs: list[tuple]) -> list[tuple]:
+    """What the claimed rows' channels need from the ledger, read once per batch: (ref, cache, earlier) each."""
     ids = [row["id"] for row, _ in pairs]
     refs = outbox_table.refs_for(conn, [row["id"] for row, _ in pairs if row["subject_id"] is not None])
     earlier = outbox_table.with_earlier(conn, ids)
     caches: dict[str, dict] = {}
-    found = []
-    for row, channel in pairs:
+    for _, channel in pairs:
         if channel.name not in caches:
             caches[channel.name] = outbox_table.cache(conn, f"{channel.name}:")
-        payload = json.loads(row["payload"])
-        found.append(Outgoing(
-            subject=row["subject"], subject_id=row["subject_id"], purpose=row["purpose"],
-            notification=Notification.from_payload(payload["notification"]), record=payload.get("record"),
-            mention=payload.get("mention"), ref=refs.get(row["id"]), delivery_id=row["id"],
-            cache=dict(caches[channel.name]), attempt=row["attempts"], earlier=row["id"] in earlier,
-            queued=payload["notification"]))
-    return found
+    return [(refs.get(row["id"]), caches[channel.name], row["id"] in earlier) for row, channel in pairs]
 
 
 def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) -> list[dict]:
@@ -101,46 +111,64 @@ def process(ctx, rows: list, token: str, channels: dict[str, Channel], rules) ->
     status: sent, queued (tried again later), failed (permanent: dead now), dead (out of attempts).
     Outcomes are written as they arrive, in one transaction for all that arrived together.
     """
-    outcomes, ready, unusable = [], [], []
-    for row in rows:
-        channel = channels.get(row["channel"])
-        problem = "is not configured here" if channel is None else channel.missing()
-        if problem:
-            unusable.append((row, Transient(f"channel {row['channel']}: {problem}")))
-        else:
-            ready.append((row, channel))
-    if unusable:
-        with transaction(ctx.conn):
-            outcomes += [_failed(ctx.conn, row["id"], row["channel"], token, exc, rules) for row, exc in unusable]
-    if not ready:
-        return outcomes
-    jobs = [Job(row, channel, out, token) for (row, channel), out in zip(ready, outgoings(ctx.conn, ready))]
-    held = outbox_table.holding(ctx.conn, [job.row["id"] for job in jobs], token)  # right before the network
-    jobs = [job for job in jobs if job.row["id"] in held]
-    from . import forked
+    return Round(ctx, rows, token, channels, rules).finish()
 
-    children, jobs = forked.start(jobs, rules)  # none unless two heavy client libraries are due at once
-    everything = jobs + [job for child in children for job in child.jobs]
-    beat = Heartbeat(ctx, [job.row["id"] for job in everything], token, rules)  # the children's claims too
-    senders = Senders(jobs, beat, rules, children)
-    try:
-        for arrived in senders.results():
-            outcomes += _record(ctx, arrived, token, rules)
-            for job, _ in arrived:
-                beat.done(job.row["id"])
-    finally:
-        beat.stop()
-        never = {job.row["id"] for job in senders.stop()}  # the budget ran out before these were started
-        if never:
+
+class Round:
+    """One claimed batch on its way: the sends start when it is made; `finish()` records every outcome.
+
+    `opsctl deliver` claims the next batch while forked processes send this one (`forked`)."""
+
+    def __init__(self, ctx, rows: list, token: str, channels: dict[str, Channel], rules):
+        self.ctx, self.token, self.rules = ctx, token, rules
+        self.outcomes, ready, unusable = [], [], []
+        for row in rows:
+            channel = channels.get(row["channel"])
+            problem = "is not configured here" if channel is None else channel.missing()
+            if problem:
+                unusable.append((row, Transient(f"channel {row['channel']}: {problem}")))
+            else:
+                ready.append((row, channel))
+        if unusable:
             with transaction(ctx.conn):
-                outbox_table.unclaim(ctx.conn, sorted(never), token, at=to_iso(now()))
-    seen = {o["id"] for o in outcomes}
-    outcomes += [{"id": job.row["id"], "channel": job.channel.channel, "status": "queued",
-                  "error": "not tried: the time budget ran out first; `opsctl deliver` will send it"
-                  if job.row["id"] in never else
-                  "still sending when the time budget ran out; `opsctl deliver` will finish it"}
-                 for job in everything if job.row["id"] not in seen]
-    return outcomes
+                self.outcomes += [_failed(ctx.conn, row["id"], row["channel"], token, exc, rules)
+                                  for row, exc in unusable]
+        self.everything, self.senders, self.forked = [], None, False
+        if not ready:
+            return
+        jobs = [Job(row, channel, token, found) for (row, channel), found in zip(ready, lookups(ctx.conn, ready))]
+        held = outbox_table.holding(ctx.conn, [job.row["id"] for job in jobs], token)  # right before the network
+        jobs = [job for job in jobs if job.row["id"] in held]
+        from . import forked
+
+        children, jobs = forked.start(jobs, rules)  # a big batch, or two heavy client libraries due at once
+        self.forked = not jobs
+        self.everything = jobs + [job for child in children for job in child.jobs]
+        self.beat = Heartbeat(ctx, [job.row["id"] for job in self.everything], token, rules)  # children's too
+        self.senders = Senders(jobs, self.beat, rules, children)
+
+    def finish(self) -> list[dict]:
+        if self.senders is None:
+            return self.outcomes
+        ctx, token, outcomes = self.ctx, self.token, self.outcomes
+        try:
+            for arrived in self.senders.results():
+                outcomes += _record(ctx, arrived, token, self.rules)
+                for job, _ in arrived:
+                    self.beat.done(job.row["id"])
+        finally:
+            self.beat.stop()
+            never = {job.row["id"] for job in self.senders.stop()}  # the budget ran out before these started
+            if never:
+                with transaction(ctx.conn):
+                    outbox_table.unclaim(ctx.conn, sorted(never), token, at=to_iso(now()))
+        seen = {o["id"] for o in outcomes}
+        outcomes += [{"id": job.row["id"], "channel": job.channel.channel, "status": "queued",
+                      "error": "not tried: the time budget ran out first; `opsctl deliver` will send it"
+                      if job.row["id"] in never else
+                      "still sending when the time budget ran out; `opsctl deliver` will finish it"}
+                     for job in self.everything if job.row["id"] not in seen]
+        return outcomes
 
 
 def _record(ctx, arrived: list, token: str, rules) -> list[dict]:
@@ -199,7 +227,8 @@ class Heartbeat:
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.local = threading.local()
-        threading.Thread(target=self._run, name="opsctl-lease", daemon=True).start()
+        self.thread = threading.Thread(target=self._run, name="opsctl-lease", daemon=True)
+        self.thread.start()
 
     def _connection(self):
         if getattr(self.local, "conn", None) is None:
@@ -234,6 +263,7 @@ class Heartbeat:
 
     def stop(self) -> None:
         self.stopped.set()
+        self.thread.join()  # it only waits on `stopped` (or writes one renewal): ended at once
 
 
 class Senders:
@@ -248,18 +278,23 @@ class Senders:
         self.done: queue.SimpleQueue = queue.SimpleQueue()
         self.todo: dict[str, queue.SimpleQueue] = {}
         self.never: list[Job] = []
+        self.threads: list[threading.Thread] = []
         # hooks first: a subprocess starts on another core while the others import their clients
         for job in sorted(jobs, key=lambda j: j.channel.name != "notify_user"):
             self.todo.setdefault(job.channel.channel, queue.SimpleQueue()).put(job)
         for name, todo in self.todo.items():
             for _ in range(min(max(1, rules.concurrency), todo.qsize())):
-                threading.Thread(target=self._work, args=(todo,), name=f"opsctl-send-{name}", daemon=True).start()
+                self._thread(self._work, (todo,), f"opsctl-send-{name}")
         if children:
             from .forked import follow
 
             for child in children:  # what a forked child reports joins the threads' outcomes
-                threading.Thread(target=follow, args=(child, self.done, self.deadline + GRACE), daemon=True,
-                                 name="opsctl-forked").start()
+                self._thread(follow, (child, self.done, self.deadline + GRACE), "opsctl-forked")
+
+    def _thread(self, target, args: tuple, name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
     def _work(self, todo: queue.SimpleQueue) -> None:
         while True:
@@ -289,9 +324,10 @@ class Senders:
                 arrived = [self.done.get(timeout=max(0.01, self.deadline + GRACE - time.monotonic()))]
             except queue.Empty:
                 return
-            while True:
+            gather_until = time.monotonic() + LINGER
+            while len(arrived) < min(self.waiting, GATHER):
                 try:
-                    arrived.append(self.done.get_nowait())
+                    arrived.append(self.done.get(timeout=max(0.0, gather_until - time.monotonic())))
                 except queue.Empty:
                     break
             self.waiting -= len(arrived)
@@ -301,7 +337,12 @@ class Senders:
                 yield arrived
 
     def stop(self) -> list[Job]:
-        """Take back the jobs no thread has started (none will now); returns every job never started."""
+        """Take back the jobs no thread has started (none will now); returns every job never started.
+
+        When every job was reported, the threads are ending: they are joined, so the next batch may fork."""
+        if not self.waiting:
+            for thread in self.threads:
+                thread.join()
         self.deadline = 0.0
         for todo in self.todo.values():
             while True:

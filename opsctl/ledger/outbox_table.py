@@ -39,12 +39,13 @@ _OLDER_PENDING = _earlier(f" AND o.status IN {PENDING}")
 def insert(conn, row: dict, *, due: str, at: str) -> tuple[int, bool]:
     """Queue one delivery; (id, True) when written now, (id, False) when this (event, channel) already was."""
     inserted = conn.execute(
-        "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, payload, status, attempts,"
-        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)"
+        "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, status, attempts,"
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)"
         " ON CONFLICT (event_id, channel) DO NOTHING RETURNING id",
-        (row["event_id"], row["subject"], row["subject_id"], row["channel"], row["purpose"],
-         json.dumps(row["payload"], ensure_ascii=False), due, at)).fetchone()
+        (row["event_id"], row["subject"], row["subject_id"], row["channel"], row["purpose"], due, at)).fetchone()
     if inserted is not None:
+        conn.execute("INSERT INTO delivery_payloads (delivery_id, payload) VALUES (?, ?)",
+                     (inserted["id"], json.dumps(row["payload"], ensure_ascii=False)))
         return inserted["id"], True
     existing = conn.execute("SELECT id FROM deliveries WHERE event_id = ? AND channel = ?",
                             (row["event_id"], row["channel"])).fetchone()
@@ -61,15 +62,20 @@ def insert_many(conn, rows: list[tuple[dict, str]], *, at: str) -> list[int]:
     ids: dict = {}
     for start in range(0, len(rows), CHUNK):
         part = rows[start:start + CHUNK]
-        marks = ", ".join(["(?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)"] * len(part))
+        marks = ", ".join(["(?, ?, ?, ?, ?, 'queued', 0, ?, ?)"] * len(part))
         params = [value for row, due in part for value in (
-            row["event_id"], row["subject"], row["subject_id"], row["channel"], row["purpose"],
-            json.dumps(row["payload"], ensure_ascii=False), due, at)]
+            row["event_id"], row["subject"], row["subject_id"], row["channel"], row["purpose"], due, at)]
         returned = conn.execute(
-            "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, payload, status, attempts,"
+            "INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, status, attempts,"
             f" next_attempt_at, created_at) VALUES {marks} ON CONFLICT (event_id, channel) DO NOTHING"
             " RETURNING id, event_id, channel", params).fetchall()
-        ids.update(((r["event_id"], r["channel"]), r["id"]) for r in returned)
+        new = {(r["event_id"], r["channel"]): r["id"] for r in returned}
+        ids.update(new)
+        texts = [(new[key], json.dumps(row["payload"], ensure_ascii=False)) for row, _ in part
+                 if (key := (row["event_id"], row["channel"])) in new]
+        if texts:
+            conn.execute("INSERT INTO delivery_payloads (delivery_id, payload) VALUES "
+                         + ", ".join(["(?, ?)"] * len(texts)), [v for pair in texts for v in pair])
     found = []
     for row, _ in rows:
         key = (row["event_id"], row["channel"])
@@ -99,7 +105,17 @@ def claim(conn, *, ids: list[int] | None, limit: int, token: str, owner: str, un
         "  SELECT d.id FROM deliveries d WHERE d.status = 'queued' AND d.next_attempt_at <= ?"
         f"  {only} AND NOT {_OLDER_PENDING} ORDER BY d.next_attempt_at, d.id LIMIT ?{dialect.skip_locked(conn, 'd')})"
         " RETURNING *", (token, owner, until, until, at, *params, limit)).fetchall()
-    return sorted(rows, key=lambda r: r["id"])
+    return with_payloads(conn, sorted(rows, key=lambda r: r["id"]))
+
+
+def with_payloads(conn, rows: list) -> list[dict]:
+    """The rows as dicts, each with its queued `payload` (JSON text) from delivery_payloads."""
+    texts: dict[int, str] = {}
+    for part in _chunks([row["id"] for row in rows]):
+        texts.update((r["delivery_id"], r["payload"]) for r in conn.execute(
+            f"SELECT delivery_id, payload FROM delivery_payloads WHERE delivery_id IN ({', '.join('?' * len(part))})",
+            part).fetchall())
+    return [dict(row, payload=texts.get(row["id"], "{}")) for row in rows]
 
 
 def claimed_due(conn, *, at: str, limit: int) -> list:
@@ -113,11 +129,12 @@ def claimed_due(conn, *, at: str, limit: int) -> list:
 
 def take_over(conn, row_id: int, *, old_token: str | None, token: str, owner: str, until: str):
     """Move a claim from a gone owner to us (compare-and-set on its token); the row, or None."""
-    return conn.execute(
+    row = conn.execute(
         "UPDATE deliveries SET claim_token = ?, claim_owner = ?, claimed_until = ?, next_attempt_at = ?,"
         " attempts = attempts + 1 WHERE id = ? AND status = 'sending'"
         " AND (claim_token = ? OR (? IS NULL AND claim_token IS NULL)) RETURNING *",
         (token, owner, until, until, row_id, old_token, old_token)).fetchone()
+    return with_payloads(conn, [row])[0] if row is not None else None
 
 
 def renew(conn, ids: list[int], *, token: str, until: str) -> int:
@@ -145,7 +162,8 @@ def holding(conn, ids: list[int], token: str) -> set[int]:
 
 
 def get(conn, row_id: int):
-    return conn.execute("SELECT * FROM deliveries WHERE id = ?", (row_id,)).fetchone()
+    return conn.execute("SELECT d.*, p.payload FROM deliveries d LEFT JOIN delivery_payloads p"
+                        " ON p.delivery_id = d.id WHERE d.id = ?", (row_id,)).fetchone()
 
 
 def statuses(conn, ids: list[int]) -> dict[int, str]:
@@ -194,7 +212,8 @@ def cache(conn, prefix: str) -> dict:
 # --- `opsctl outbox list|retry` -------------------------------------------------------------------
 
 LIST_COLUMNS = ("id, event_id, subject, subject_id, channel, purpose, status, attempts, next_attempt_at,"
-                " claimed_until, claim_owner, last_error, remote_id, created_at, sent_at, payload")
+                " claimed_until, claim_owner, last_error, remote_id, created_at, sent_at,"
+                " (SELECT payload FROM delivery_payloads WHERE delivery_id = deliveries.id) AS payload")
 
 
 def query(conn, *, statuses: list[str] | None, channel: str | None, limit: int | None) -> list:
@@ -237,15 +256,21 @@ def counts(conn, *, since: str) -> dict:
 
 def unpruned_sent_before(conn, before: str, *, limit: int) -> list:
     """Sent rows whose payload is older than the retention and still whole (the partial index)."""
-    return conn.execute("SELECT id, payload FROM deliveries WHERE status = 'sent' AND payload_pruned_at IS NULL"
-                        " AND sent_at < ? ORDER BY sent_at LIMIT ?", (before, limit)).fetchall()
+    return conn.execute("SELECT d.id, p.payload FROM deliveries d JOIN delivery_payloads p ON p.delivery_id = d.id"
+                        " WHERE d.status = 'sent' AND d.payload_pruned_at IS NULL AND d.sent_at < ?"
+                        " ORDER BY d.sent_at LIMIT ?", (before, limit)).fetchall()
 
 
 def prune_payloads(conn, stubs: dict[int, str], *, at: str) -> int:
     """Replace each row's payload with its stub; the delivery record (who, where, when) stays."""
-    conn.executemany("UPDATE deliveries SET payload = ?, payload_pruned_at = ? WHERE id = ? AND status = 'sent'",
-                     [(stub, at, row_id) for row_id, stub in stubs.items()])
-    return len(stubs)
+    pruned = []
+    for part in _chunks(list(stubs)):
+        pruned += [row["id"] for row in conn.execute(
+            f"UPDATE deliveries SET payload_pruned_at = ? WHERE id IN ({', '.join('?' * len(part))})"
+            " AND status = 'sent' RETURNING id", (at, *part)).fetchall()]
+    conn.executemany("UPDATE delivery_payloads SET payload = ? WHERE delivery_id = ?",
+                     [(stubs[row_id], row_id) for row_id in pruned])
+    return len(pruned)
 
 # --- batches: what `opsctl deliver` and tick look up once per claimed batch, not once per row ------
 
