@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from opsctl.ledger import connect
@@ -82,3 +83,40 @@ def test_serve_indexes(tmp_path):
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"errors_type", "errors_resolution", "deliveries_channel_status", "deliveries_sent_at",
             "runs_job_status"} <= indexes
+
+
+def test_queued_payloads_move_to_their_own_table_and_still_send(tmp_path, fake_hook, monkeypatch):
+    """A ledger from before m014 (payloads inside `deliveries`): after the upgrade the queued row is sent
+    with the payload it had, and the listing still shows what it was about."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    path = tmp_path / "ledger.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.execute("PRAGMA journal_mode = WAL")
+    migrations = Migrations("opsctl")
+    for fn in MIGRATIONS[:-1]:
+        migrations(name=fn.__name__)(fn)
+    migrations.apply(Database(old))
+    old.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    note = {"notification": {"id": "error-7", "title": "Quota: Scraper API", "message": "out of quota"}}
+    old.execute("INSERT INTO deliveries (event_id, subject, subject_id, channel, purpose, payload, status, attempts,"
+                " next_attempt_at, created_at) VALUES (1, 'error', 7, 'hooks', 'notify', ?, 'queued', 0, ?, ?)",
+                (json.dumps(note), "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"))
+    old.close()
+
+    monkeypatch.setenv("OPSCTL_DB", str(path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "opsctl.yaml").write_text(f"channels:\n  hooks: {{type: webhook, url: '{fake_hook.hook_url}'}}\n")
+    from opsctl.api.outbox import deliver, list_deliveries
+    from opsctl.context import Context
+
+    [row] = list_deliveries()
+    assert (row["about"], row["title"]) == ("error-7", "Quota: Scraper API")
+    conn = connect(path)
+    assert "payload" not in {r[1] for r in conn.execute("PRAGMA table_info(deliveries)")}
+    assert json.loads(conn.execute("SELECT payload FROM delivery_payloads WHERE delivery_id = 1").fetchone()[0]) == note
+    conn.close()
+    assert deliver(ctx=Context())["sent"] == 1
+    [body] = fake_hook.bodies
+    assert body["id"] == "error-7" and body["message"] == "out of quota" and body["purpose"] == "notify"
