@@ -70,8 +70,8 @@ def test_warning_dead_delivery_and_failing_probe_each_degrade(served, cli, isola
     from opsctl.settings import Settings
 
     conn = connect(Settings.load())  # the states other commands leave behind, on either backend
-    conn.execute("INSERT INTO deliveries (subject, channel, purpose, payload, status, created_at)"
-                 " VALUES ('error', 'slack', 'notify', '{}', 'dead', '2026-01-01T00:00:00Z')")
+    conn.execute("INSERT INTO deliveries (subject, channel, purpose, status, created_at)"
+                 " VALUES ('error', 'slack', 'notify', 'dead', '2026-01-01T00:00:00Z')")
     conn.commit()
     status = served.get("/api/status").json()
     assert status["status"] == "degraded" and status["issues"][0]["type"] == "delivery_dead"

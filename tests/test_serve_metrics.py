@@ -26,8 +26,8 @@ def _populate(served, cli, home):
     conn = sqlite3.connect(home / "ledger.db")
     conn.execute("INSERT INTO probe_state (name, status, consecutive_failures, last_latency_ms)"
                  " VALUES ('homepage', 'up', 0, 123.0)")
-    conn.execute("INSERT INTO deliveries (subject, channel, purpose, payload, status, created_at)"
-                 " VALUES ('error', 'slack', 'notify', '{}', 'queued', '2026-01-01T00:00:00Z')")
+    conn.execute("INSERT INTO deliveries (subject, channel, purpose, status, created_at)"
+                 " VALUES ('error', 'slack', 'notify', 'queued', '2026-01-01T00:00:00Z')")
     conn.commit()
 
 

@@ -150,7 +150,7 @@ def list_deliveries(*, status: str | None = None, channel: str | None = None, li
 
 def _public(row) -> dict:
     data = dict(row)
-    note = json.loads(data.pop("payload")).get("notification") or {}
+    note = json.loads(data.pop("payload") or "{}").get("notification") or {}
     data["about"] = note.get("id")
     data["title"] = note.get("title")
     data["id"] = f"dlv-{row['id']}"

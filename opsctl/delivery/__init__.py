@@ -173,7 +173,7 @@ def _gone_dead(ctx, outcomes) -> list[dict]:
         if outcome["status"] not in ("failed", "dead"):
             continue
         row = outbox_table.get(ctx.conn, outcome["id"])
-        note = json.loads(row["payload"]).get("notification") or {}
+        note = json.loads(row["payload"] or "{}").get("notification") or {}
         dead.append({"id": row["id"], "channel": row["channel"], "subject": row["subject"],
                      "subject_id": row["subject_id"], "purpose": row["purpose"], "about": note.get("id"),
                      "error": outcome.get("error") or row["last_error"]})
