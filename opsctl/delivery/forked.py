@@ -1,18 +1,21 @@
-"""Deliveries whose client libraries are heavy, sent from a forked child so two cores import them at once.
+"""Deliveries sent from forked children: side by side on the cores instead of one after the other.
 
-slack-sdk and notion-client (with httpx) each take about 100 ms to import and set up, more than
-the rest of a notification; threads import one after the other (the GIL), forked processes side
-by side. So when one batch holds deliveries for two or more such libraries not yet imported, all
-but the first library's are sent by a child per library. Only the `opsctl` executable does this
-(`opsctl.executable`), only where `os.fork` exists and only while no other thread runs (a fork
-copies locks, not the threads holding them).
+Two cases, only in the `opsctl` executable (`opsctl.executable`), only where `os.fork` exists:
+- a batch of SPREAD rows or more is split over one child per core, `outbox.concurrency` shared
+  between them; this process only records (one Python process sends on one core at a time);
+- slack-sdk and notion-client (with httpx) each take about 100 ms to import and set up, more than
+  the rest of a notification, and threads import one after the other: when one batch holds
+  deliveries for two or more such libraries not yet imported, all but the first library's are
+  sent by a child per library.
+A fork copies locks, not the threads holding them, so it happens only while no thread runs but
+the main one and an earlier round's pipe readers and lease renewers, which a child never touches.
 
 The child only sends: it never opens the ledger (SQLite's locks are per process, and a child
-would inherit the parent's view of them). It reports each outcome on a pipe as it arrives; a
-thread of the parent, which keeps the claims and renews their lease meanwhile, hands it to the
-same recording as its own senders' outcomes. The child tries only while its parent lives (the
-claim is the parent's: when it dies, the next `opsctl deliver` takes the rows over) and stops at
-the same deadline.
+would inherit the parent's view of them) and starts its own connection pool. It reports each
+outcome on a pipe as it arrives; a thread of the parent, which keeps the claims and renews their
+lease meanwhile, hands it to the same recording as its own senders' outcomes. The child tries only
+while its parent lives (the claim is the parent's: when it dies, the next `opsctl deliver` takes
+the rows over) and stops at the same deadline.
 """
 
 from __future__ import annotations
