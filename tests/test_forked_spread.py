@@ -113,3 +113,13 @@ def test_a_parent_killed_mid_round_takes_its_senders_along_and_nothing_is_lost(f
     assert json.loads(out)["sent"] == 200
     assert _arrivals(fake_hook) == Counter({str(n): 1 for n in range(1, 201)})  # taken over, each sent once
     assert query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status") == [{"status": "sent", "n": 200}]
+
+
+def test_concurrency_one_stays_one_at_a_time_in_this_process(fake_hook, tmp_path, isolated_home):
+    write_config(f"channels:\n  hooks: {{type: webhook, url: '{fake_hook.hook_url}'}}\noutbox: {{concurrency: 1}}\n")
+    _queue(300)
+    proc = _deliver(tmp_path)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["sent"] == 300 and int(err.rsplit("forks: ", 1)[1]) == 0  # two children would be two at once
+    assert _arrivals(fake_hook) == Counter({str(n): 1 for n in range(1, 301)})

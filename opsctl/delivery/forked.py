@@ -60,7 +60,7 @@ def split(jobs: list, rules) -> tuple[list[tuple[list, object]], list]:
 
     if not executable.RUNNING or not hasattr(os, "fork") or not _only_ours():
         return [], jobs
-    count = min(_cores(), MAX_CHILDREN, len(jobs) // (SPREAD // 2))
+    count = min(_cores(), MAX_CHILDREN, len(jobs) // (SPREAD // 2), rules.concurrency)  # never more in flight
     if len(jobs) >= SPREAD and count > 1:
         share = dataclasses.replace(rules, concurrency=max(1, -(-rules.concurrency // count)))
         return [(jobs[number::count], share) for number in range(count)], []
