@@ -135,10 +135,18 @@ def _child(jobs: list, rules, pipe: int, parent: int) -> None:
                 importlib.import_module(library)
             except ImportError:
                 pass  # the send says what is missing
-        senders = Senders(jobs, _ParentAlive(parent), rules)
-        for arrived in senders.results():  # each outcome reported as it arrives: the parent records it at once
-            _report(pipe, [{"id": job.row["id"], **_encode(result)} for job, result in arrived])
-        _report(pipe, [{"id": job.row["id"], "never": True} for job in senders.stop()])
+        writing = threading.Lock()  # one line at a time, whatever its length
+
+        def report(done) -> None:  # by each sender thread, as it finishes a job: the parent records it at once
+            job, result = done
+            entry = {"id": job.row["id"], **({"never": True} if result is None else _encode(result))}
+            with writing:
+                _report(pipe, entry)
+
+        senders = Senders(jobs, _ParentAlive(parent), rules, report=report)
+        senders.wait()
+        for job in senders.stop():  # not started by the deadline (every sender hung): given back at once
+            report((job, None))
         code = 0
     finally:
         os._exit(code)  # nothing of the parent's (exit handlers, buffered output, connections) runs here
@@ -157,8 +165,8 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _report(pipe: int, entries: list[dict]) -> None:
-    data = b"".join(json.dumps(entry).encode() + b"\n" for entry in entries)
+def _report(pipe: int, entry: dict) -> None:
+    data = json.dumps(entry).encode() + b"\n"
     while data:
         data = data[os.write(pipe, data):]
 

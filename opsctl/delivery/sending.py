@@ -271,11 +271,12 @@ class Senders:
     of its channel until none is left, so one slow or failing channel never holds up another. HTTP
     channels reuse their keep-alive connections across jobs (opsctl.channels.http)."""
 
-    def __init__(self, jobs: list[Job], beat: Heartbeat, rules, children=()):
+    def __init__(self, jobs: list[Job], beat: Heartbeat, rules, children=(), report=None):
         self.beat, self.rules = beat, rules
         self.deadline = time.monotonic() + rules.budget
         self.waiting = len(jobs) + sum(len(child.jobs) for child in children)
         self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.report = report or self.done.put  # each (job, outcome): a forked child writes it out at once
         self.todo: dict[str, queue.SimpleQueue] = {}
         self.never: list[Job] = []
         self.threads: list[threading.Thread] = []
@@ -303,7 +304,7 @@ class Senders:
             except queue.Empty:
                 return
             if time.monotonic() >= self.deadline:
-                self.done.put((job, None))  # never started: the budget is spent
+                self.report((job, None))  # never started: the budget is spent
                 continue
             try:
                 outcome = _with_retries(job, self.beat, self.deadline, self.rules)
@@ -314,7 +315,7 @@ class Senders:
                     outcome = job.channel.classify(exc)
                 except Exception:  # noqa: BLE001 - e.g. the channel's client library is not installed
                     outcome = Permanent(f"{job.channel.channel}: {type(exc).__name__}: {exc}")
-            self.done.put((job, outcome))
+            self.report((job, outcome))
 
     def results(self):
         """Yield lists of (job, Sent | DeliveryError): all that finished since the last list, until every job
@@ -335,6 +336,11 @@ class Senders:
             arrived = [(job, outcome) for job, outcome in arrived if outcome is not None]
             if arrived:
                 yield arrived
+
+    def wait(self) -> None:
+        """Until every sender thread is done (reporting each job) or the budget and its grace are spent."""
+        for thread in self.threads:
+            thread.join(max(0.0, self.deadline + GRACE - time.monotonic()))
 
     def stop(self) -> list[Job]:
         """Take back the jobs no thread has started (none will now); returns every job never started.
