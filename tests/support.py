@@ -13,3 +13,14 @@ def wait_for(predicate, seconds: float = 20.0):
             return value
         time.sleep(0.02)
     raise AssertionError("condition not reached")
+
+
+def children(pid: int) -> list[int]:
+    """The pids of the processes `pid` (any of its threads) started and that still run or wait to be reaped."""
+    import os
+
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(p) for p in f.read().split()]
+    return found

@@ -99,19 +99,11 @@ def test_a_python_caller_never_forks(slack_env, notion_env, hook, monkeypatch):
     assert statuses(result) == {"notify_user": "sent", "slack": "sent", "notion": "sent"}
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            found += [int(p) for p in f.read().split()]
-    return found
-
-
 def test_a_child_dies_with_its_parent_and_the_next_deliver_sends_once(slack_env, notion_env, hook, tmp_path,
                                                                        isolated_home):
     import signal
 
-    from tests.support import wait_for
+    from tests.support import children, wait_for
 
     notion_env.hang_next("pages.create")  # the child's request never gets an answer
     parent = subprocess.Popen([sys.executable, "-c", EXECUTABLE, "notify-error", "--type", "api_limit", "--service",
@@ -119,7 +111,7 @@ def test_a_child_dies_with_its_parent_and_the_next_deliver_sends_once(slack_env,
                               env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
     wait_for(lambda: notion_env.calls("pages.create"))  # the child is mid-send
-    [child] = [pid for pid in _children(parent.pid) if "opsctl" in open(f"/proc/{pid}/cmdline").read()]
+    [child] = [pid for pid in children(parent.pid) if "opsctl" in open(f"/proc/{pid}/cmdline").read()]
     parent.send_signal(signal.SIGKILL)
     parent.communicate()
     wait_for(lambda: not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z")

@@ -14,7 +14,7 @@ from opsctl.delivery import forked
 from tests.conftest import REPO
 from tests.delivery_support import write_config
 from tests.ledger_support import query
-from tests.support import wait_for
+from tests.support import children, wait_for
 
 # the executable as agents run it, telling on stderr at its very end how many processes it forked
 EXECUTABLE = """
@@ -54,6 +54,14 @@ def _deliver(cwd, **env) -> subprocess.Popen:
                             env={**os.environ, "PYTHONPATH": str(REPO), "OPSCTL_NOW": "2026-01-01T00:01:00Z", **env})
 
 
+def _delivered(cwd, **env) -> tuple[dict, str]:
+    """`deliver --json` run to its end: (its JSON, its stderr)."""
+    proc = _deliver(cwd, **env)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return json.loads(out), err
+
+
 def _arrivals(fake_hook) -> Counter:
     return Counter(r.header("x-opsctl-delivery") for r in fake_hook.received)
 
@@ -61,10 +69,7 @@ def _arrivals(fake_hook) -> Counter:
 def test_a_big_outbox_is_sent_from_forked_processes_each_row_once(fake_hook, tmp_path, isolated_home):
     write_config(f"channels:\n  hooks: {{type: webhook, url: '{fake_hook.hook_url}'}}\n")
     _queue(600)
-    proc = _deliver(tmp_path)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    result = json.loads(out)
+    result, err = _delivered(tmp_path)
     assert result["sent"] == 600 and {d["status"] for d in result["deliveries"]} == {"sent"}
     assert _arrivals(fake_hook) == Counter({str(n): 1 for n in range(1, 601)})  # each row once, none lost
     assert query("SELECT status, COUNT(*) AS n, COUNT(claim_token) AS claimed FROM deliveries GROUP BY status") == [
@@ -72,16 +77,7 @@ def test_a_big_outbox_is_sent_from_forked_processes_each_row_once(fake_hook, tmp
     forks = int(err.rsplit("forks: ", 1)[1])
     # rounds of 8, 16, 32, 64 rows are sent by threads here; 128 and 256 by one child per core each
     assert forks == (4 if forked._cores() > 1 else 0)
-    again = _deliver(tmp_path)
-    assert json.loads(again.communicate(timeout=60)[0])["sent"] == 0 and len(fake_hook.received) == 600
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            found += [int(p) for p in f.read().split()]
-    return found
+    assert _delivered(tmp_path)[0]["sent"] == 0 and len(fake_hook.received) == 600
 
 
 def _gone(pid: int) -> bool:
@@ -99,7 +95,7 @@ def test_a_parent_killed_mid_round_takes_its_senders_along_and_nothing_is_lost(f
     fake_hook.hang_next("*", times=200)
     parent = _deliver(tmp_path)
     wait_for(lambda: len(fake_hook.requests) == 200)  # every row is on the wire, none answered
-    senders = [pid for pid in _children(parent.pid) if "opsctl" in open(f"/proc/{pid}/cmdline").read()]
+    senders = [pid for pid in children(parent.pid) if "opsctl" in open(f"/proc/{pid}/cmdline").read()]
     assert len(senders) == min(forked._cores(), forked.MAX_CHILDREN)
     parent.send_signal(signal.SIGKILL)
     parent.communicate()
@@ -107,10 +103,7 @@ def test_a_parent_killed_mid_round_takes_its_senders_along_and_nothing_is_lost(f
     assert query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status") == [{"status": "sending", "n": 200}]
 
     fake_hook.clear_faults()
-    after = _deliver(tmp_path, OPSCTL_NOW="2099-01-01T00:00:00Z")  # past every lease and backoff
-    out, err = after.communicate(timeout=120)
-    assert after.returncode == 0, err
-    assert json.loads(out)["sent"] == 200
+    assert _delivered(tmp_path, OPSCTL_NOW="2099-01-01T00:00:00Z")[0]["sent"] == 200  # past every lease and backoff
     assert _arrivals(fake_hook) == Counter({str(n): 1 for n in range(1, 201)})  # taken over, each sent once
     assert query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status") == [{"status": "sent", "n": 200}]
 
@@ -118,8 +111,6 @@ def test_a_parent_killed_mid_round_takes_its_senders_along_and_nothing_is_lost(f
 def test_concurrency_one_stays_one_at_a_time_in_this_process(fake_hook, tmp_path, isolated_home):
     write_config(f"channels:\n  hooks: {{type: webhook, url: '{fake_hook.hook_url}'}}\noutbox: {{concurrency: 1}}\n")
     _queue(300)
-    proc = _deliver(tmp_path)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    assert json.loads(out)["sent"] == 300 and int(err.rsplit("forks: ", 1)[1]) == 0  # two children would be two at once
+    result, err = _delivered(tmp_path)
+    assert result["sent"] == 300 and int(err.rsplit("forks: ", 1)[1]) == 0  # two children would be two at once
     assert _arrivals(fake_hook) == Counter({str(n): 1 for n in range(1, 301)})

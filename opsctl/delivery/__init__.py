@@ -120,8 +120,12 @@ def drain(ctx, *, limit: int | None = None) -> dict:
     rules = policy(ctx)
     tried: dict[int, dict] = {}  # by row: a row given back untried (budget spent) may be sent by a later batch
     # first one row per sender (a concurrent `deliver` shares a small outbox), then doubling up to
-    # BATCH (a big outbox costs a claim, and a round of bookkeeping, per BATCH rows)
+    # BATCH, or SPREAD_BATCH where forked processes send (a claim, and a round of bookkeeping, per batch)
     size, most = rules.concurrency, SPREAD_BATCH if forked.may_spread() else BATCH
+
+    def finish(round_) -> None:
+        tried.update((o["id"], o) for o in round_.finish())
+
     claimed, sending_now = 0, None  # the round forked processes are sending while the next is claimed
     try:
         while limit is None or claimed < limit:
@@ -132,16 +136,14 @@ def drain(ctx, *, limit: int | None = None) -> dict:
             claimed += len(rows)
             started = sending.Round(ctx, rows, token, _channels(ctx, rows), rules)
             if sending_now is not None:
-                tried.update((o["id"], o) for o in sending_now.finish())
-            sending_now = None
-            if started.forked:
-                sending_now = started
-            else:  # this process's own threads: `outbox.concurrency` at once, one round at a time
-                tried.update((o["id"], o) for o in started.finish())
+                finish(sending_now)
+            sending_now = started if started.forked else None
+            if sending_now is None:  # this process's own threads: `outbox.concurrency` at once, a round at a time
+                finish(started)
             size = min(most, size * 2)
     finally:
         if sending_now is not None:
-            tried.update((o["id"], o) for o in sending_now.finish())
+            finish(sending_now)
     for entry in tried.values():
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
     return dict(counts, deliveries=sorted(tried.values(), key=lambda e: e["id"]),

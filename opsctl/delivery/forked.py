@@ -43,11 +43,16 @@ SPREAD = 100  # jobs in a batch from which it is sent by one child process per c
 MAX_CHILDREN = 4
 
 
-def may_spread() -> bool:
-    """Could a big batch be spread over forked processes here (the executable, POSIX, several cores)?"""
+def _may_fork() -> bool:
+    """Only the `opsctl` executable forks (never a Python program using the library), where POSIX allows."""
     from .. import executable
 
-    return executable.RUNNING and hasattr(os, "fork") and _cores() > 1
+    return executable.RUNNING and hasattr(os, "fork")
+
+
+def may_spread() -> bool:
+    """Could a big batch be spread over forked processes here (the executable, POSIX, several cores)?"""
+    return _may_fork() and _cores() > 1
 
 
 def split(jobs: list, rules) -> tuple[list[tuple[list, object]], list]:
@@ -56,9 +61,7 @@ def split(jobs: list, rules) -> tuple[list[tuple[list, object]], list]:
     A big batch is spread over one child per core, `outbox.concurrency` shared between them, and
     this process only records (a process sends on one core at a time: the GIL). Otherwise one child
     per heavy library after the first, when two or more are not imported yet."""
-    from .. import executable
-
-    if not executable.RUNNING or not hasattr(os, "fork") or not _only_ours():
+    if not _may_fork() or not _only_ours():
         return [], jobs
     count = min(_cores(), MAX_CHILDREN, len(jobs) // (SPREAD // 2), rules.concurrency)  # never more in flight
     if len(jobs) >= SPREAD and count > 1:

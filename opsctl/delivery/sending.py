@@ -142,7 +142,7 @@ class Round:
         from . import forked
 
         children, jobs = forked.start(jobs, rules)  # a big batch, or two heavy client libraries due at once
-        self.forked = not jobs
+        self.forked = bool(children) and not jobs
         self.everything = jobs + [job for child in children for job in child.jobs]
         self.beat = Heartbeat(ctx, [job.row["id"] for job in self.everything], token, rules)  # children's too
         self.senders = Senders(jobs, self.beat, rules, children)
