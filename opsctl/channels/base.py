@@ -116,6 +116,7 @@ class Channel:
     subjects: ClassVar[tuple[str, ...] | None] = None  # None: every subject but improvements
     purposes: ClassVar[tuple[str, ...] | None] = None  # None: every purpose
     client_library: ClassVar[str | None] = None  # the package a send imports, when heavy (see delivery/forked.py)
+    client_lazy: ClassVar[tuple[str, ...]] = ()  # what that package imports on first use (imported ahead by warm.py)
 
     def __init__(self, channel: str, values: dict[str, str], sources: dict[str, str], options: dict):
         self.channel = channel  # this instance's name, as shown in deliveries

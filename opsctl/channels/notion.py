@@ -19,6 +19,7 @@ SUBJECTS = {"error": ("errors_db", "Error ID"), "request": ("requests_db", "Requ
 class NotionChannel(Channel):
     name = "notion"
     client_library = "notion_client"
+    client_lazy = ("httpcore",)  # httpx imports its transport (httpcore, h11) when the first client is made
     description = "Notion: a page per error / request / improvement in their databases"
     settings = {
         "token": Setting("NOTION_TOKEN", secret=True),

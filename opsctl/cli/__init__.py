@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         code = serve_main(list(argv[1:]))
         if code is not None:
             return code
+    if _first(argv) in WARM and not {"--help", "-h"} & set(argv):
+        from ..delivery import warm  # its client libraries are imported on the other core meanwhile
+
+        warm.start(_first(argv))
     import typer
 
     from ..errors import ExitCode, OpsctlError
@@ -152,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
 # commands whose output can run long: paged at a terminal
 PAGED = {"stats", "digest", "errors", "requests", "improvements", "jobs", "outbox", "postmortem", "integrations",
          "channels", "quota"}
+
+
+WARM = {"notify-error"}  # commands that notify at once: a sender is forked as they start (delivery/warm.py)
 
 
 def _first(argv: list[str]) -> str | None:

@@ -55,12 +55,13 @@ def may_spread() -> bool:
     return _may_fork() and _cores() > 1
 
 
-def split(jobs: list, rules) -> tuple[list[tuple[list, object]], list]:
+def split(jobs: list, rules, *, warm: bool = False) -> tuple[list[tuple[list, object]], list]:
     """([(jobs, rules) per child to fork], jobs sent here).
 
     A big batch is spread over one child per core, `outbox.concurrency` shared between them, and
     this process only records (a process sends on one core at a time: the GIL). Otherwise one child
-    per heavy library after the first, when two or more are not imported yet."""
+    per heavy library after the first, when two or more are not imported yet; with a `warm` child
+    waiting (see warm.py), all of them to it, even a single heavy library's."""
     if not _may_fork() or not _only_ours():
         return [], jobs
     count = min(_cores(), MAX_CHILDREN, len(jobs) // (SPREAD // 2), rules.concurrency)  # never more in flight
@@ -72,9 +73,9 @@ def split(jobs: list, rules) -> tuple[list[tuple[list, object]], list]:
         library = job.channel.client_library
         if library and library not in sys.modules:
             groups.setdefault(library, []).append(job)
-    if len(groups) < 2:
+    if len(groups) < (1 if warm else 2):
         return [], jobs
-    away = list(groups.values())[1:]
+    away = [[job for group in groups.values() for job in group]] if warm else list(groups.values())[1:]
     moved = {id(job) for group in away for job in group}
     return [(group, rules) for group in away], [job for job in jobs if id(job) not in moved]
 
@@ -94,9 +95,19 @@ def _cores() -> int:
 
 
 def start(jobs: list, rules) -> tuple[list[Child], list]:
-    """Fork the children; returns them and the jobs left for this process."""
-    away, here = split(jobs, rules)
+    """Fork the children (or hand the jobs to the warm one forked at start); returns them and the jobs left here."""
+    from . import warm
+
+    waiting = warm.take()
+    away, here = split(jobs, rules, warm=waiting is not None)
     children = []
+    if waiting is not None:
+        child = waiting.hand(*away[0]) if len(away) == 1 else None
+        if child is None:
+            waiting.release()
+        else:
+            children.append(child)
+            away = []
     for group, share in away:
         read, write = os.pipe()
         parent = os.getpid()
@@ -125,34 +136,51 @@ class _ParentAlive:
 def _child(jobs: list, rules, pipe: int, parent: int) -> None:
     code = 1
     try:
-        _die_with(parent)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):  # never hold the caller's pipes open
-            os.dup2(devnull, fd)
-        from ..channels import http
-        from .sending import Senders
-
-        http.POOL = http.Pool()  # the parent's idle connections are its own: never write on the same socket
-        for library in {job.channel.client_library for job in jobs} - {None}:  # the long part, before asking the parent
-            try:
-                importlib.import_module(library)
-            except ImportError:
-                pass  # the send says what is missing
-        writing = threading.Lock()  # one line at a time, whatever its length
-
-        def report(done) -> None:  # by each sender thread, as it finishes a job: the parent records it at once
-            job, result = done
-            entry = {"id": job.row["id"], **({"never": True} if result is None else _encode(result))}
-            with writing:
-                _report(pipe, entry)
-
-        senders = Senders(jobs, _ParentAlive(parent), rules, report=report)
-        senders.wait()
-        for job in senders.stop():  # not started by the deadline (every sender hung): given back at once
-            report((job, None))
+        detach(parent)
+        serve(jobs, rules, pipe, parent)
         code = 0
     finally:
         os._exit(code)  # nothing of the parent's (exit handlers, buffered output, connections) runs here
+
+
+def detach(parent: int) -> None:
+    """First thing in a child: end with the parent, and never hold the caller's pipes open."""
+    _die_with(parent)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+
+def serve(jobs: list, rules, pipe: int, parent: int, children: list | tuple = ()) -> None:
+    """In a child: send the jobs, each outcome written to `pipe` as it arrives (and those its own `children`
+    report, relayed)."""
+    from ..channels import http
+    from .sending import Senders
+
+    http.POOL = http.Pool()  # the parent's idle connections are its own: never write on the same socket
+    preload([job.channel for job in jobs])  # the long part, before asking the parent
+    writing = threading.Lock()  # one line at a time, whatever its length
+
+    def report(done) -> None:  # by each sender thread, as it finishes a job: the parent records it at once
+        job, result = done
+        entry = {"id": job.row["id"], **({"never": True} if result is None else _encode(result))}
+        with writing:
+            _report(pipe, entry)
+
+    senders = Senders(jobs, _ParentAlive(parent), rules, children, report=report)
+    senders.wait()
+    for job in senders.stop():  # not started by the deadline (every sender hung): given back at once
+        report((job, None))
+
+
+def preload(channels) -> None:
+    """Import the heavy client libraries the channels' sends use, and what those import on first use."""
+    for name in dict.fromkeys(name for channel in channels if channel.client_library
+                              for name in (channel.client_library, *channel.client_lazy)):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # the send says what is missing
 
 
 def _die_with(parent: int) -> None:
@@ -174,8 +202,8 @@ def _report(pipe: int, entry: dict) -> None:
         data = data[os.write(pipe, data):]
 
 
-def follow(child: Child, done, deadline: float) -> None:
-    """In the parent: put what the child reports on `done` as (job, Sent | DeliveryError | None for never
+def follow(child: Child, put, deadline: float) -> None:
+    """In the parent: `put` what the child reports as (job, Sent | DeliveryError | None for never
     started), until it ends or `deadline` (monotonic) passes. A child that ended without reporting a
     job leaves its outcome unknown: a transient failure, tried again later."""
     jobs = {job.row["id"]: job for job in child.jobs}
@@ -193,10 +221,10 @@ def follow(child: Child, done, deadline: float) -> None:
                 entry = json.loads(line)
                 job = jobs.pop(entry["id"], None)
                 if job is not None:
-                    done.put((job, None if entry.get("never") else _decode(entry)))
+                    put((job, None if entry.get("never") else _decode(entry)))
         ended = True
         for job in jobs.values():
-            done.put((job, Transient(f"{job.channel.channel}: {LOST}", later_only=True)))
+            put((job, Transient(f"{job.channel.channel}: {LOST}", later_only=True)))
     finally:
         os.close(child.pipe)
         try:

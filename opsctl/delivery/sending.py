@@ -290,7 +290,7 @@ class Senders:
             from .forked import follow
 
             for child in children:  # what a forked child reports joins the threads' outcomes
-                self._thread(follow, (child, self.done, self.deadline + GRACE), "opsctl-forked")
+                self._thread(follow, (child, self.report, self.deadline + GRACE), "opsctl-forked")
 
     def _thread(self, target, args: tuple, name: str) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
