@@ -1,12 +1,13 @@
 """Deliveries sent from forked children: side by side on the cores instead of one after the other.
 
-Two cases, only in the `opsctl` executable (`opsctl.executable`), only where `os.fork` exists:
+Three cases, only in the `opsctl` executable (`opsctl.executable`), only where `os.fork` exists:
 - a batch of SPREAD rows or more is split over one child per core, `outbox.concurrency` shared
   between them; this process only records (one Python process sends on one core at a time);
 - slack-sdk and notion-client (with httpx) each take about 100 ms to import and set up, more than
   the rest of a notification, and threads import one after the other: when one batch holds
   deliveries for two or more such libraries not yet imported, all but the first library's are
-  sent by a child per library.
+  sent by a child per library;
+- `notify-error` forks its senders as it starts (`warm`): they get every heavy library's jobs.
 A fork copies locks, not the threads holding them, so it happens only while no thread runs but
 the main one and an earlier round's pipe readers and lease renewers, which a child never touches.
 
@@ -175,8 +176,12 @@ def serve(jobs: list, rules, pipe: int, parent: int, children: list | tuple = ()
 
 def preload(channels) -> None:
     """Import the heavy client libraries the channels' sends use, and what those import on first use."""
-    for name in dict.fromkeys(name for channel in channels if channel.client_library
-                              for name in (channel.client_library, *channel.client_lazy)):
+    import_quietly(dict.fromkeys(name for channel in channels if channel.client_library
+                                 for name in (channel.client_library, *channel.client_lazy)))
+
+
+def import_quietly(names) -> None:
+    for name in names:
         try:
             importlib.import_module(name)
         except ImportError:

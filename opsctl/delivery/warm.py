@@ -1,22 +1,21 @@
-"""A sender forked when `notify-error` starts, so the slow part of sending overlaps the rest of the command.
+"""Senders forked as `notify-error` starts, so importing the client libraries overlaps the rest of the command.
 
-notify-error spends its first ~50 ms parsing, reading the config and recording; then it sends, and
-a Notion page waits for notion-client (with httpx) to be imported, about as long again. Forked
-before all that (no thread, no ledger connection yet), a child imports the heavy client libraries
-of the configured channels on the other core meanwhile, then waits. When the command's sends are
-due, `forked.start` hands it the jobs `forked.split` sends away (over a pipe, pickled) and it sends
-them like any forked child (`forked.serve`), reporting on its own pipe. No jobs for it (a
-duplicate, nothing routed there, `--help`): the pipe is closed, or this process ends, and it exits.
+notify-error spends its first ~50 ms parsing, reading the config and recording; importing
+slack-sdk and notion-client (with httpx) takes about as long again, more than sending. So before
+all that (no thread, no ledger connection yet) the command forks a warm sender. It reads the
+configuration, imports the standard library both libraries share once, forks one more sender per
+further library, and imports its own; then each waits on a pipe. When the command's sends are due,
+`forked.start` hands every heavy-library job to the first warm sender (pickled), which hands the
+other libraries' jobs on to the senders it forked; each sends like any forked child
+(`forked.serve`) and the first relays their outcomes with its own. No jobs (a duplicate, `--help`,
+nothing routed there): its pipe is closed, or the command ends and takes the senders with it.
 
-Which libraries it imports is a guess from the configuration, as `split` will decide: every heavy
-library of the usable channels, but the first when there are two or more (this process imports that
-one itself, on its own core). A wrong guess costs time, never a notification: the child imports
-what its jobs need before sending them.
+Which libraries to import is a guess from the configuration; a wrong guess costs time, never a
+notification, as a sender imports what its jobs need before sending them.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import pickle
 
@@ -98,7 +97,7 @@ def _child(jobs_pipe: int, outcomes_pipe: int, parent: int, heavy: list | None) 
         if heavy is None:  # the first warm sender: which client libraries will the configured channels use?
             heavy = _heavy_channels()
             if len(heavy) > 1:
-                _import(SHARED)  # once, before this sender splits in two
+                forked.import_quietly(SHARED)  # once, before this sender splits in two
         if len(heavy) > 1:
             _fork(heavy[1:])  # the other libraries on the other core: it gets their jobs from this process
         forked.preload(heavy[:1])
@@ -110,14 +109,6 @@ def _child(jobs_pipe: int, outcomes_pipe: int, parent: int, heavy: list | None) 
         code = 0
     finally:
         os._exit(code)
-
-
-def _import(modules) -> None:
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
 
 
 def _heavy_channels() -> list:
