@@ -24,7 +24,8 @@ from . import forked
 COMMANDS = {"notify-error"}  # notifies at once, on an agent's critical path
 # the standard library that slack-sdk and notion-client both import (asyncio alone takes ~20 ms): imported
 # once, before the warm sender splits into one process per library (bench/bench_delivery.py)
-SHARED = ("asyncio", "ssl", "logging", "http.client", "urllib.request", "concurrent.futures", "email.utils")
+SHARED = ("asyncio", "ssl", "logging", "http.client", "urllib.request", "concurrent.futures", "email.utils", "uuid",
+          "platform", "mimetypes")
 
 _waiting: Warm | None = None
 
