@@ -44,6 +44,20 @@ def test_reopen_refused_when_another_error_is_open_for_same_fingerprint():
         opsctl.update_error(first["id"], "open")
 
 
+def test_reopening_a_request_is_refused_while_another_for_the_tool_is_pending():
+    from opsctl.api.requests import decide_request, request_integration, show_request
+
+    first = request_integration("Airtable API", "client data")
+    decide_request(first["id"], "reject")
+    second = request_integration("airtable api", "asked again after the no")
+    assert second["id"] != first["id"]
+    with pytest.raises(InvalidInput, match=f"{second['id']} is already pending for Airtable API"):
+        decide_request(first["id"], "reopen")
+    assert show_request(first["id"])["status"] == "rejected"  # nothing changed
+    decide_request(second["id"], "reject")
+    assert decide_request(first["id"], "reopen")["status"] == "pending"
+
+
 def test_user_response_and_resolution_timestamps():
     with clock.freeze("2026-11-26T09:00:00Z"):
         error = opsctl.notify_error("api_limit", "X", "d", "blocking", ["a"])

@@ -65,6 +65,12 @@ def decide_request(request_id, decision: str, *, until: str | None = None, note:
         if row is None:
             raise NotFound(f"no request {format_id('request', number)}; list them with `opsctl requests list`")
         check_request_transition(format_id("request", number), row["status"], target)
+        if target == "pending" and row["status"] != "pending":
+            other = requests_table.pending_for(ctx.conn, row["tool"])
+            if other is not None:
+                raise InvalidInput(f"{format_id('request', number)} cannot be reopened: "
+                                   f"{format_id('request', other['id'])} is already pending for {row['tool']}; "
+                                   f"decide that one instead")
         requests_table.set_status(ctx.conn, number, target, note=note, until=until_iso, at=at)
         event_id = add_event(ctx.conn, "request", number, "decided", at=at, actor=ctx.actor,
                              from_status=row["status"], to_status=target, note=note,

@@ -11,13 +11,8 @@ from .events import add_event, history
 
 
 def record(conn: sqlite3.Connection, request: dict, *, at: str, actor: str) -> tuple[sqlite3.Row, int, bool]:
-    """Insert a request, or count another ask on the pending one for the same tool.
-
-    Asks for one tool take turns (a lock on its name: the row may not exist yet)."""
-    lock(conn, f"opsctl:request:{request['tool'].lower()}")
-    pending = conn.execute(
-        "SELECT * FROM requests WHERE lower(tool) = lower(?) AND status = 'pending'" + dialect.for_update(conn),
-        (request["tool"],)).fetchone()
+    """Insert a request, or count another ask on the pending one for the same tool."""
+    pending = pending_for(conn, request["tool"])
     if pending is not None:
         conn.execute("UPDATE requests SET asks = asks + 1, updated_at = ? WHERE id = ?", (at, pending["id"]))
         event_id = add_event(conn, "request", pending["id"], "asked_again", at=at, actor=actor)
@@ -29,6 +24,15 @@ def record(conn: sqlite3.Connection, request: dict, *, at: str, actor: str) -> t
     )
     event_id = add_event(conn, "request", cursor.lastrowid, "created", at=at, actor=actor, to_status="pending")
     return get(conn, cursor.lastrowid), event_id, False
+
+
+def pending_for(conn: sqlite3.Connection, tool: str) -> sqlite3.Row | None:
+    """The pending request for `tool` (one at most), locked; asks and reopens for one tool take turns (a lock
+    on its name: the row may not exist yet)."""
+    lock(conn, f"opsctl:request:{tool.lower()}")
+    return conn.execute(
+        "SELECT * FROM requests WHERE lower(tool) = lower(?) AND status = 'pending'" + dialect.for_update(conn),
+        (tool,)).fetchone()
 
 
 def get(conn: sqlite3.Connection, request_id: int, *, for_update: bool = False) -> sqlite3.Row | None:
