@@ -79,3 +79,26 @@ def test_tick_polls_the_status_and_a_failed_text_becomes_visible(twilio):
     clock.set_now("2026-03-02T09:02:00Z")
     assert tick()["sms"] == []  # reported once
     assert [c.method for c in twilio.calls("Message")] == ["GET", "GET"]  # a final status is not asked again
+
+
+def test_a_text_sent_on_a_retry_is_tracked_even_after_a_newer_one(twilio):
+    from opsctl.delivery import drain
+
+    clock.set_now("2026-03-02T09:00:00Z")
+    twilio.fail_next("Messages.json", 500, times=5)
+    first = notify_error(**BLOCKING)  # its text waits in the outbox
+    assert deliveries(first) == {"sms": "queued"}
+    second = notify_error(**dict(BLOCKING, service="Billing API"))
+    assert deliveries(second) == {"sms": "sent"}
+    clock.set_now("2026-03-02T09:00:30Z")
+    assert [c["error_id"] for c in tick()["sms"]] == [second["id"]]  # the newer delivery is tracked first
+
+    clock.set_now("2026-03-02T09:10:00Z")  # past the backoff: the older delivery goes out now
+    from opsctl.context import Context
+
+    assert drain(Context())["sent"] == 1
+    retried = twilio.sent[-1]
+    twilio.set_status(retried["sid"], "undelivered", error_code=30005)
+    clock.set_now("2026-03-02T09:10:30Z")
+    changes = tick()["sms"]
+    assert {"sid": retried["sid"], "status": "undelivered", "error_id": first["id"]} in changes

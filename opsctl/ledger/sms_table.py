@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
+
+from ..clock import parse_iso, to_iso
 
 FINAL_SQL = "('delivered', 'failed', 'undelivered', 'canceled')"
+LATE_COMMIT = timedelta(hours=1)  # a send recorded this long before the newest one seen may commit after it
 
 
 def discover(conn: sqlite3.Connection, channels: list[str]) -> int:
-    """Note the SIDs of SMS deliveries sent since the last look; returns how many are new."""
+    """Note the SIDs of SMS deliveries sent since the last look; returns how many are new.
+
+    By send time, not by delivery id: a text that went out on a retry has an older id than ones
+    already seen. The SID is the key, so looking at a stretch twice notes nothing twice."""
     if not channels:
         return 0
     marks = ", ".join("?" * len(channels))
-    seen = conn.execute("SELECT MAX(delivery_id) AS last FROM sms_messages").fetchone()["last"] or 0
-    rows = conn.execute(f"SELECT id, channel, subject_id, remote_id, sent_at FROM deliveries WHERE status = 'sent'"
-                        f" AND channel IN ({marks}) AND remote_id IS NOT NULL AND id > ? ORDER BY id",
-                        (*channels, seen)).fetchall()
+    newest = conn.execute("SELECT MAX(sent_at) AS last FROM sms_messages").fetchone()["last"]
+    since = to_iso(parse_iso(newest) - LATE_COMMIT) if newest else ""
+    rows = conn.execute(f"SELECT id, channel, subject_id, remote_id, sent_at FROM deliveries WHERE sent_at >= ?"
+                        f" AND status = 'sent' AND channel IN ({marks}) AND remote_id IS NOT NULL ORDER BY sent_at",
+                        (since, *channels)).fetchall()
     added = 0
     for row in rows:
         for sid in filter(None, (row["remote_id"] or "").split(",")):
