@@ -73,10 +73,7 @@ def set_status(ctx, row, target: str, at: str, *, note: str | None = None, data:
     if target in ("resolved", "false_positive"):
         changes["resolved_at"] = at
     if target == "open":  # an explicit reopen is a regression
-        changes.update(resolved_at=None, resolution_seconds=None, acknowledged_at=None, notified_at=None,
-                       opened_at=at, escalations=0, decision=None, decision_note=None,
-                       response_seconds=None, answered_seconds=None,
-                       regressions=row["regressions"] + 1)
+        changes.update(errors_table.new_incident(row, at))
     try:
         errors_table.update(ctx.conn, row["id"], changes)
     except sqlite3.IntegrityError:

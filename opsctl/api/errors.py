@@ -84,8 +84,7 @@ def _after_record(ctx: Context, recorded, at: str) -> bool:
     """Timers and flapping after a report was recorded; True when the error just started flapping."""
     if recorded.deduplicated:
         errors_table.update(ctx.conn, recorded.row["id"], timers.on_impact_change(ctx, recorded.row, at))
-    if recorded.regression:  # a new incident: the previous one's answer times go
-        errors_table.update(ctx.conn, recorded.row["id"], {"response_seconds": None, "answered_seconds": None})
+    if recorded.regression:  # a new incident (errors_table.new_incident)
         newly = flapping.recheck(ctx, recorded.row, at)
         recorded.row = errors_table.get(ctx.conn, recorded.row["id"])
         return newly

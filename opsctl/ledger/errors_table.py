@@ -71,21 +71,25 @@ def _fold(conn, open_row, report: dict, *, at: str, actor: str) -> Recorded:
 def _reopen(conn, closed, report: dict, *, at: str, actor: str, status: str) -> Recorded | None:
     """A regression; None when another error of this fingerprint was reopened meanwhile (the unique index)."""
     try:
-        conn.execute(
-            "UPDATE errors SET status = ?, impact = ?, details = ?, options = ?, recommendation = ?,"
-            " occurrences = occurrences + 1, last_seen = ?, opened_at = ?, notified_at = NULL,"
-            " acknowledged_at = NULL, resolved_at = NULL, resolution_seconds = NULL, decision = NULL,"
-            " decision_note = NULL, escalations = 0, next_escalation_at = NULL,"
-            " regressions = regressions + 1, updated_at = ? WHERE id = ?",
-            (status, report["impact"], report["details"], json.dumps(report["options"], ensure_ascii=False),
-             report["recommendation"], at, at, at, closed["id"]),
-        )
+        update(conn, closed["id"], {
+            "status": status, "impact": report["impact"], "details": report["details"],
+            "options": json.dumps(report["options"], ensure_ascii=False), "recommendation": report["recommendation"],
+            "occurrences": closed["occurrences"] + 1, "last_seen": at, "updated_at": at,  # the row is locked
+            **new_incident(closed, at)})
     except sqlite3.IntegrityError:
         return None
     samples_table.add(conn, closed["id"], at, report["details"], report.get("source"))
     event_id = add_event(conn, "error", closed["id"], "regressed", at=at, actor=actor,
                          from_status="resolved", to_status=status)
     return Recorded(get(conn, closed["id"]), event_id, False, True)
+
+
+def new_incident(row, at: str) -> dict:
+    """What a reopened error starts its next incident with (a report of it, or `update-error --status open`):
+    the last incident's answer, timers and answer times go."""
+    return {"opened_at": at, "notified_at": None, "acknowledged_at": None, "resolved_at": None,
+            "resolution_seconds": None, "response_seconds": None, "answered_seconds": None, "decision": None,
+            "decision_note": None, "escalations": 0, "next_escalation_at": None, "regressions": row["regressions"] + 1}
 
 
 def _insert(conn, fp: str, report: dict, *, at: str, actor: str, status: str) -> Recorded | None:
