@@ -15,6 +15,15 @@ def wait_for(predicate, seconds: float = 20.0):
     raise AssertionError("condition not reached")
 
 
+def gone(pid: int) -> bool:
+    """Has process `pid` ended (exited, or a zombie waiting to be reaped)?"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def children(pid: int) -> list[int]:
     """The pids of the processes `pid` (any of its threads) started and that still run or wait to be reaped."""
     import os

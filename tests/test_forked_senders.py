@@ -115,7 +115,7 @@ def test_a_child_dies_with_its_parent_and_the_next_deliver_sends_once(slack_env,
                                                                        isolated_home):
     import signal
 
-    from tests.support import children, wait_for
+    from tests.support import children, gone, wait_for
 
     first, _ = notify(tmp_path)
     notion_env.hang_next("pages.update")  # the child's request never gets an answer
@@ -127,7 +127,7 @@ def test_a_child_dies_with_its_parent_and_the_next_deliver_sends_once(slack_env,
     [child] = [pid for pid in children(parent.pid) if "opsctl" in open(f"/proc/{pid}/cmdline").read()]
     parent.send_signal(signal.SIGKILL)
     parent.communicate()
-    wait_for(lambda: not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z")
+    wait_for(lambda: gone(child))
     assert update_row(isolated_home) == "sending"  # claimed by a process that is gone
 
     later = "2099-01-01T00:00:00Z"  # past every backoff

@@ -14,7 +14,7 @@ from opsctl.delivery import forked
 from tests.conftest import REPO
 from tests.delivery_support import write_config
 from tests.ledger_support import query
-from tests.support import children, wait_for
+from tests.support import children, gone, wait_for
 
 # the executable as agents run it, telling on stderr at its very end how many processes it forked
 EXECUTABLE = """
@@ -80,14 +80,6 @@ def test_a_big_outbox_is_sent_from_forked_processes_each_row_once(fake_hook, tmp
     assert _delivered(tmp_path)[0]["sent"] == 0 and len(fake_hook.received) == 600
 
 
-def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 def test_a_parent_killed_mid_round_takes_its_senders_along_and_nothing_is_lost(fake_hook, tmp_path, isolated_home):
     # one round of 200 (concurrency 200: the first claim takes them all), split over the cores; every send hangs
     write_config(f"channels:\n  hooks: {{type: webhook, url: '{fake_hook.hook_url}'}}\noutbox: {{concurrency: 200}}\n")
@@ -99,7 +91,7 @@ def test_a_parent_killed_mid_round_takes_its_senders_along_and_nothing_is_lost(f
     assert len(senders) == min(forked._cores(), forked.MAX_CHILDREN)
     parent.send_signal(signal.SIGKILL)
     parent.communicate()
-    wait_for(lambda: all(_gone(pid) for pid in senders))  # they died with it: nothing sends unrecorded
+    wait_for(lambda: all(gone(pid) for pid in senders))  # they died with it: nothing sends unrecorded
     assert query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status") == [{"status": "sending", "n": 200}]
 
     fake_hook.clear_faults()

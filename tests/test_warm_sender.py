@@ -13,7 +13,7 @@ import threading
 
 from tests.conftest import REPO
 from tests.delivery_support import hook, notion_env, pages_in, slack_env  # noqa: F401
-from tests.support import children, wait_for
+from tests.support import children, gone, wait_for
 from tests.test_forked_senders import EXECUTABLE, executable, notify, rows, statuses
 
 NOTIFY = ["notify-error", "--type", "api_limit", "--service", "Scraper API", "--impact", "blocking", "--json"]
@@ -24,14 +24,6 @@ def waiting_on_stdin(cwd) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", EXECUTABLE, *NOTIFY, "--details", "-"], cwd=cwd,
                             env=dict(os.environ, PYTHONPATH=str(REPO)), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def warm_tree(parent: int) -> tuple[int, int]:

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     if _first(argv) in WARM and not {"--help", "-h"} & set(argv):
         from ..delivery import warm  # its client libraries are imported on the other core meanwhile
 
-        warm.start(_first(argv))
+        warm.start()
     import typer
 
     from ..errors import ExitCode, OpsctlError

@@ -21,7 +21,6 @@ import pickle
 
 from . import forked
 
-COMMANDS = {"notify-error"}  # notifies at once, on an agent's critical path
 # the standard library that slack-sdk and notion-client both import (asyncio alone takes ~20 ms): imported
 # once, before the warm sender splits into one process per library (bench/bench_delivery.py)
 SHARED = ("asyncio", "ssl", "logging", "http.client", "urllib.request", "concurrent.futures", "email.utils", "uuid",
@@ -63,9 +62,9 @@ class Warm:
             pass
 
 
-def start(command: str | None) -> None:
-    """At the start of the executable, before any thread: fork the warm sender when `command` may use it."""
-    if command in COMMANDS and _waiting is None and forked.may_spread():  # may_spread: POSIX, two cores or more
+def start() -> None:
+    """At the start of the executable (of a command in `cli.WARM`), before any thread: fork the warm sender."""
+    if _waiting is None and forked.may_spread():  # may_spread: the executable, POSIX, two cores or more
         _fork(None)
 
 
